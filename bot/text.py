@@ -1,0 +1,127 @@
+"""Text rules shared by ingest and the bot, so both sides cut and match text the same way."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+# Inline source markers: "[1]", "[1][5]", "[2, 3]", "[1-3]" (hyphen or en dash).
+CITE_RE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
+CITE_RUN_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
+
+_ABBREVIATIONS = {
+    "al", "e.g", "i.e", "vs", "dr", "prof", "approx", "fig", "no", "vol", "ca", "cf", "etc", "mr", "mrs", "ms", "st", "jr", "sr", "inc", "ltd", "co", "mg", "ml", "resp",
+}
+# A sentence ends at . ! ? (optionally followed by quotes/brackets and citation markers)
+# before whitespace and an opening capital, digit, quote or bracket.
+_BOUNDARY_RE = re.compile(
+    r"""[.!?]["'”’)\]]*(?:\[\d+(?:\s*[,–-]\s*\d+)*\])*(?=\s+["'“‘(\[]?[A-Z0-9])"""
+)
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Source numbers referenced by inline markers, in order, without duplicates ("[1-3]" expands)."""
+    seen: list[int] = []
+    for match in CITE_RE.finditer(text):
+        for part in re.split(r"\s*,\s*", match.group(1)):
+            bounds = re.split(r"\s*[–-]\s*", part)
+            if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+                lo, hi = int(bounds[0]), int(bounds[1])
+                numbers = range(lo, hi + 1) if 0 < hi - lo < 50 else (lo, hi)
+            else:
+                numbers = [int(b) for b in bounds if b.isdigit()]
+            for n in numbers:
+                if n not in seen:
+                    seen.append(n)
+    return seen
+
+
+def strip_citations(text: str) -> str:
+    """The sentence without its inline source markers (the bot adds its own [n] markers)."""
+    return re.sub(r"\s+([.,;:])", r"\1", CITE_RUN_RE.sub("", text)).strip()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of one paragraph; citation markers stay with their sentence."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY_RE.finditer(text):
+        end = match.end()
+        word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[start : match.start() + 1])
+        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS and text[match.start()] == ".":
+            continue
+        if text[start:end].strip():
+            spans.append(_trim(text, start, end))
+        start = end
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def anchor(heading: str) -> str:
+    """URL fragment for a heading, the way static site generators slugify headings."""
+    value = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
+    value = re.sub(r"[^\w\s-]", "", value.lower())
+    return re.sub(r"[\s_-]+", "-", value).strip("-") or "section"
+
+
+def slugify(name: str) -> str:
+    return anchor(name)
+
+
+_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both but by
+    can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is
+    it its itself just me more most my no nor not of off on once only or other our out over own same she should so some such than that
+    the their theirs them then there these they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours also may might must shall us tell know like get got ok okay please thanks thank""".split()
+)
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def stem(token: str) -> str:
+    """A deliberately light English stemmer: plurals only, so 'reactions' meets 'reaction' but 'dosing' stays itself."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def terms(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Lexical terms for BM25 and overlap scores; hyphenated names also yield their joined form (bpc-157 -> bpc157)."""
+    lowered = normalize(text)
+    out = [stem(t) for t in _TOKEN_RE.findall(lowered) if keep_stopwords or t not in _STOPWORDS]
+    for joined in re.findall(r"\b([a-z]+)[-\s]([0-9]+)\b", lowered):
+        out.append(joined[0] + joined[1])
+    return out
+
+
+def iter_words(text: str) -> Iterator[str]:
+    yield from _TOKEN_RE.findall(normalize(text))
+
+
+NUMBER_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> list[str]:
+    """Numbers as written, without thousands separators, for the LLM answer check ("1,335" == "1335")."""
+    return [m.group(0).replace(",", "").rstrip(".") for m in NUMBER_RE.finditer(CITE_RE.sub(" ", text))]

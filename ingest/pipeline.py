@@ -1,0 +1,341 @@
+"""load → parse → chunk → embed → index, incrementally, never touching the live generation.
+
+Which documents a run covers: every file under the given paths. A document whose file lived under a
+given folder (or was a given file) and is gone is removed; documents from elsewhere are kept, so
+`monobot ingest new.txt` adds one monograph without dropping the rest. `replace_all` makes the given
+paths the whole index. A file that fails to parse keeps its previous version serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.embedding import Embedder
+from bot.index import BATCH, SCHEMA_VERSION, ChunkRecord, IndexStore, LiveInfo
+from bot.lexical import LexicalIndex
+from bot.settings import Settings
+
+from .blocks import headings, unresolved_citations
+from .chunk import chunk_document
+from .load import find_files, parse_file
+from .model import Document, ParseError
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    sections: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    files_parsed: int = 0
+    files_skipped: int = 0
+    generation: int | None = None
+    changed: bool = False
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        state = f"generation {self.generation}" if self.changed else "index unchanged"
+        return (
+            f"{self.documents} documents, {self.sections} sections, {self.chunks} chunks: "
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged; "
+            f"{self.embedded} embedded; {len(self.failures)} failed; {self.seconds:.1f} s ({state})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "ok": self.ok}
+
+
+def fingerprint(settings: Settings, embedder: Embedder) -> str:
+    """What, besides file contents, decides the chunks: when it changes every file is parsed again."""
+    raw = json.dumps([SCHEMA_VERSION, embedder.model_id, settings.chunk_tokens, settings.site_url])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Parsed:
+    document: Document
+    records: list[ChunkRecord]
+    sha256: str
+    path: str
+
+
+def parse_and_chunk(path: Path, raw: bytes | None, settings: Settings, embedder: Embedder) -> _Parsed:
+    raw = path.read_bytes() if raw is None else raw
+    sha = hashlib.sha256(raw).hexdigest()
+    document = parse_file(path, settings.site_url)
+    records = chunk_document(document, embedder.count_tokens, settings.chunk_tokens, embedder.model_id, doc_hash=sha)
+    if not records:
+        raise ParseError("no text to index")
+    return _Parsed(document, records, sha, str(path.resolve()))
+
+
+def preview(paths: list[Path], settings: Settings, embedder: Embedder) -> tuple[dict, list[str]]:
+    """The dry-run view: how each file would be split, with no index touched."""
+    files, failures = find_files(paths)
+    documents = []
+    for path in files:
+        try:
+            parsed = parse_and_chunk(path, None, settings, embedder)
+        except (ParseError, OSError) as exc:
+            failures.append(f"{path}: {exc}")
+            continue
+        doc = parsed.document
+        sections = []
+        for section in doc.sections:
+            chunks = [r for r in parsed.records if r.anchor == section.anchor]
+            sections.append(
+                {
+                    "heading": section.heading,
+                    "url": chunks[0].url if chunks else doc.url,
+                    "chunks": [
+                        {"text": r.text, "kind": r.kind, "tokens": embedder.count_tokens(r.embed_text), "sources": r.sources} for r in chunks
+                    ],
+                }
+            )
+        documents.append(
+            {
+                "doc": doc.doc,
+                "title": doc.title,
+                "subject": doc.subject,
+                "url": doc.url,
+                "path": str(path),
+                "headings": headings(doc) + ([doc.sources_heading] if doc.sources_heading else []),
+                "sections": sections,
+                "sources": [s.to_dict() for s in doc.sources.values()],
+            }
+        )
+    return {"documents": documents}, failures
+
+
+def _in_scope(doc_path: str, scope: list[Path], files: set[str]) -> bool:
+    if doc_path in files:
+        return True
+    p = Path(doc_path)
+    return any(root.is_dir() and p.is_relative_to(root) for root in scope) or any(str(root) == doc_path for root in scope)
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    store: IndexStore,
+    embedder: Embedder,
+    *,
+    replace_all: bool = False,
+    progress: bool | None = None,
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> IngestReport:
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths]
+    report = IngestReport()
+    files, missing = find_files(paths)
+    report.failures.extend(missing)
+    scope = [p.resolve() for p in paths]
+    fp = fingerprint(settings, embedder)
+
+    with store.lock():
+        live = store.read_live()
+        manifest = store.load_manifest(live) if live else {"docs": {}}
+        old_docs: dict[str, dict] = manifest.get("docs", {})
+        same_fp = manifest.get("fingerprint") == fp
+        by_path = {entry["path"]: doc for doc, entry in old_docs.items()}
+
+        desired: dict[str, dict] = {}
+        parsed: dict[str, _Parsed] = {}
+        failed_paths: set[str] = set()
+        seen_files: set[str] = set()
+        for path in files:
+            resolved = str(path.resolve())
+            seen_files.add(resolved)
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                report.failures.append(f"{path}: cannot read: {exc.strerror or exc}")
+                failed_paths.add(resolved)
+                continue
+            sha = hashlib.sha256(raw).hexdigest()
+            old_doc = by_path.get(resolved)
+            if same_fp and old_doc and old_docs[old_doc]["sha256"] == sha:
+                desired[old_doc] = old_docs[old_doc]
+                report.files_skipped += 1
+                continue
+            try:
+                item = parse_and_chunk(path, raw, settings, embedder)
+            except (ParseError, ValueError) as exc:
+                report.failures.append(f"{path}: {exc}")
+                failed_paths.add(resolved)
+                continue
+            doc = item.document.doc
+            owner = desired.get(doc) or old_docs.get(doc)
+            if owner and owner["path"] != resolved and (doc in desired or Path(owner["path"]).exists()):
+                report.failures.append(f"{path}: document slug '{doc}' is already used by {owner['path']}")
+                failed_paths.add(resolved)
+                continue
+            report.files_parsed += 1
+            for n in unresolved_citations(item.document):
+                report.warnings.append(f"{path}: citation [{n}] has no entry in Sources")
+            parsed[doc] = item
+            desired[doc] = {"path": item.path, "sha256": item.sha256, "keys": {r.key: r.id for r in item.records}}
+
+        # Documents this run does not speak for stay as they are; removed files in scope go.
+        for doc, entry in old_docs.items():
+            if doc in desired:
+                continue
+            if entry["path"] in failed_paths:
+                desired[doc] = entry
+            elif not replace_all and not _in_scope(entry["path"], scope, seen_files):
+                desired[doc] = entry
+
+        _count(report, old_docs, desired)
+        report.documents = len(desired)
+        report.sections = len({k.rsplit("#", 1)[0] for e in desired.values() for k in e["keys"]})
+        report.chunks = sum(len(e["keys"]) for e in desired.values())
+        old_ids = {i for e in old_docs.values() for i in e["keys"].values()}
+        new_ids = {i for e in desired.values() for i in e["keys"].values()}
+        if live and new_ids == old_ids and set(desired) == set(old_docs):
+            report.generation = live.generation
+            if not same_fp or any(old_docs[d].get("sha256") != e.get("sha256") for d, e in desired.items()):
+                store.save_manifest(live.collection, {**manifest, "fingerprint": fp, "docs": desired})
+            report.seconds = time.perf_counter() - started
+            return report
+        if not desired:
+            report.seconds = time.perf_counter() - started
+            if report.failures:
+                return report
+            raise RuntimeError("nothing to index: no monographs were found and none are indexed")
+
+        generation = (live.generation if live else 0) + 1
+        name, target = store.new_generation(generation)
+        try:
+            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, log)
+            lexical = LexicalIndex.build(ids, texts)
+            doc_info = {}
+            for doc, entry in desired.items():
+                if doc in parsed:
+                    d = parsed[doc].document
+                    doc_info[doc] = {"title": d.title, "subject": d.subject or "", "url": d.url}
+                elif live and doc in live.docs:
+                    doc_info[doc] = live.docs[doc]
+            info = LiveInfo(
+                collection=name,
+                generation=generation,
+                model_id=embedder.model_id,
+                dim=embedder.dim,
+                docs=doc_info,
+                chunks=len(ids),
+                created=time.time(),
+            )
+            store.publish(info, lexical, {"generation": generation, "fingerprint": fp, "docs": desired})
+        except BaseException:
+            store.cleanup({live.collection} if live else set())
+            raise
+        report.generation = generation
+        report.changed = True
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _count(report: IngestReport, old_docs: dict[str, dict], desired: dict[str, dict]) -> None:
+    old = {k: i for e in old_docs.values() for k, i in e["keys"].items()}
+    new = {k: i for e in desired.values() for k, i in e["keys"].items()}
+    for key, cid in new.items():
+        if key not in old:
+            report.added += 1
+        elif old[key] != cid:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    report.removed = sum(1 for key in old if key not in new)
+
+
+def _fill(
+    target: Any,
+    live: LiveInfo | None,
+    store: IndexStore,
+    desired: dict[str, dict],
+    parsed: dict[str, _Parsed],
+    old_ids: set[str],
+    embedder: Embedder,
+    report: IngestReport,
+    progress: bool | None,
+    log: Callable[[str], None],
+) -> tuple[list[str], list[str]]:
+    """Copy what the live generation already has (vectors included), embed the rest; returns BM25 inputs."""
+    texts: list[str] = []
+    ids: list[str] = []
+    fresh: list[ChunkRecord] = [r for item in parsed.values() for r in item.records if r.id not in old_ids]
+    copy_ids = [i for e in desired.values() for i in e["keys"].values() if i in old_ids]
+    source = store.client.get_collection(live.collection, embedding_function=None) if live else None
+
+    for start in range(0, len(copy_ids), BATCH):
+        batch = copy_ids[start : start + BATCH]
+        got = source.get(ids=batch, include=["documents", "metadatas", "embeddings"])
+        target.add(ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"], embeddings=got["embeddings"])
+        for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
+            ids.append(i)
+            texts.append(ChunkRecord.from_chroma(i, d, m).embed_text)
+
+    # Metadata-only changes (a fixed PMID, a new slug) reuse vectors through the vector key.
+    reusable: dict[str, tuple[list[float], str]] = {}
+    if source is not None and fresh:
+        vkeys = sorted({r.vkey for r in fresh})
+        for start in range(0, len(vkeys), 500):
+            got = source.get(where={"vkey": {"$in": vkeys[start : start + 500]}}, include=["metadatas", "embeddings"])
+            for m, e in zip(got["metadatas"], got["embeddings"]):
+                reusable[m["vkey"]] = (e, m.get("svec", ""))
+    to_embed = [r for r in fresh if r.vkey not in reusable]
+    show = progress if progress is not None else (sys.stderr.isatty() and len(to_embed) > 64)
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(to_embed), unit="chunk", desc="embedding", disable=not show, file=sys.stderr)
+    vectors: dict[str, np.ndarray] = {}
+    step = 256
+    for start in range(0, len(to_embed), step):
+        batch = to_embed[start : start + step]
+        offsets = [len(r.embed_text) - len(r.text) for r in batch]
+        spans = [[(a + off, b + off) for a, b in r.sentences] for r, off in zip(batch, offsets)]
+        vecs, span_vecs = embedder.embed_with_spans([r.embed_text for r in batch], spans)
+        for r, v, sv in zip(batch, vecs, span_vecs):
+            vectors[r.id] = v
+            r.sentence_vectors = sv
+        report.embedded += len(batch)
+        bar.update(len(batch))
+    bar.close()
+
+    for start in range(0, len(fresh), BATCH):
+        batch = fresh[start : start + BATCH]
+        embeddings, metadatas = [], []
+        for r in batch:
+            if r.id in vectors:
+                embeddings.append(vectors[r.id])
+                metadatas.append(r.metadata())
+            else:
+                vec, svec = reusable[r.vkey]
+                embeddings.append(np.asarray(vec, dtype=np.float32))
+                meta = r.metadata()
+                meta["svec"] = svec
+                metadatas.append(meta)
+        target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=np.stack(embeddings))
+        ids.extend(r.id for r in batch)
+        texts.extend(r.embed_text for r in batch)
+    if target.count() != len(ids):
+        raise RuntimeError(f"index check failed: wrote {target.count()} chunks, expected {len(ids)}")
+    return texts, ids
