@@ -7,16 +7,17 @@ ranked with vectors pooled at ingest, so answering costs no extra embedding.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .answer import Citation, SourceRef
 from .retrieve import Passage, Retrieval
-from .text import strip_citations, terms
+from .text import CITE_RE, expand, terms
 
 MAX_LEAD = 4
-LEAD_MARGIN = 0.08
+LEAD_MARGIN = 0.1
 
 
 @dataclass
@@ -40,33 +41,56 @@ class Evidence:
         return {"score": round(self.score, 4), "chunk": round(self.chunk, 4), "sentence": round(self.sentence, 4), "level": self.level}
 
 
-def render_row(text: str) -> str:
-    """A table row as a sentence: each cell verbatim, labelled with its column header."""
-    lines = text.splitlines()
-    header = [c.strip() for c in lines[0].strip().strip("|").split("|")]
-    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
-    if len(header) != len(cells):
-        return strip_citations(" ".join(cells))
-    parts = [f"{h}: {c}" if h else c for h, c in zip(header, cells)]
-    return strip_citations("; ".join(parts)).rstrip(".") + "."
+# Sentences that point elsewhere rather than state evidence ("see our review", "this page is about").
+_META_RE = re.compile(r"\b(this page|this monograph|see the|see our|return to|as our|lays out|read on|below we|we look at)\b", re.I)
 
 
-def candidates(retrieval: Retrieval, limit_passages: int = 4) -> list[Candidate]:
+_QUANTITY_RE = re.compile(
+    r"\b(how (many|much|often|long|common|likely)|what (percentage|proportion|share|number|rate|dose|doses)|risk ratio|odds|rate|rates|"
+    r"percent|percentage|figure|figures|number|numbers|estimate|interval|rr|ci|statistic\w*|incidence|frequency)\b",
+    re.I,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    return bool(_QUANTITY_RE.search(question))
+
+
+def prior(raw: str, text: str, kind: str, quantity: bool = False) -> float:
+    """Small preferences among equally relevant sentences: sourced facts over framing and signposts."""
+    bonus = 0.0
+    if kind == "table" or CITE_RE.search(raw):
+        bonus += 0.03
+    if re.search(r"\d", text):
+        bonus += 0.06 if quantity else 0.015
+    if _META_RE.search(text):
+        bonus -= 0.1
+    if len(text.split()) < 8:
+        bonus -= 0.04
+    return bonus
+
+
+def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]:
     qvec = retrieval.vector
-    qterms = set(terms(retrieval.query))
+    lexical = retrieval.snapshot.lexical
+    subject_terms = {t for s in retrieval.subjects for t in terms(s)}
+    qterms = [t for t in dict.fromkeys(terms(retrieval.query)) if t not in subject_terms]
+    weights = {t: lexical.term_idf(t) for t in qterms}
+    total = sum(weights.values()) or 1.0
+    quantity = asks_quantity(retrieval.query)
     out: list[Candidate] = []
     for p_index, passage in enumerate(retrieval.passages[:limit_passages]):
         for hit in passage.hits:
             record = hit.record
             vectors = record.sentence_vectors
-            for k, (a, b) in enumerate(record.sentences):
-                raw = record.text[a:b]
-                text = render_row(raw) if record.kind == "table" else strip_citations(raw)
+            raws = [record.text] if record.kind == "table" else [record.text[a:b] for a, b in record.sentences]
+            for k, text in enumerate(record.sentence_texts()):
                 if len(text) < 20:
                     continue
                 s_cos = float(np.dot(vectors[k], qvec)) if vectors is not None and k < len(vectors) else hit.cosine
-                overlap = len(qterms & set(terms(text))) / max(len(qterms), 1)
-                score = 0.55 * s_cos + 0.45 * hit.cosine + 0.12 * overlap - 0.015 * p_index
+                present = set(expand(terms(text)))
+                overlap = sum(w for t, w in weights.items() if t in present) / total
+                score = 0.5 * s_cos + 0.3 * hit.cosine + 0.2 * overlap + prior(raws[k], text, record.kind, quantity) - 0.01 * p_index
                 out.append(Candidate(p_index, record.chunk_index, k, text, score, s_cos))
     return out
 

@@ -21,7 +21,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-Span = tuple[int, int]
 BUNDLED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
@@ -57,11 +56,7 @@ def _fingerprint(path: Path) -> str:
 
 
 class Embedder:
-    """Mean-pooled, L2-normalised embeddings, plus per-span vectors pooled from the same forward pass.
-
-    Span vectors let the answer step rank single sentences of a chunk without embedding them again:
-    each sentence's tokens are pooled out of the chunk's contextual token states at ingest time.
-    """
+    """Mean-pooled, L2-normalised embeddings, as sentence-transformers computes them for this model."""
 
     def __init__(self, model_name: str, forward: Callable[[np.ndarray, np.ndarray], np.ndarray], backend: str, path: Path) -> None:
         from tokenizers import Tokenizer
@@ -86,16 +81,10 @@ class Embedder:
         return self.embed([text])[0]
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        vectors, _ = self.embed_with_spans(texts, None, batch_size=batch_size)
-        return vectors
+        """Vectors for texts, batched by token length so that padding stays small.
 
-    def embed_with_spans(
-        self, texts: Sequence[str], spans: Sequence[Sequence[Span]] | None, batch_size: int = 32
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Vectors for texts and, for each text, one vector per character span.
-
-        Texts are batched by token length so padding is small; a text longer than the model reads is an
-        error, because silently truncated chunks are how an index quietly loses facts.
+        A text longer than the model reads is an error: silently truncated chunks are how an index
+        quietly loses facts.
         """
         encodings = self._tokenizer.encode_batch(list(texts))
         for text, enc in zip(texts, encodings):
@@ -103,7 +92,6 @@ class Embedder:
                 raise ValueError(f"text of {len(enc.ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}")
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        span_out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
             width = max(len(encodings[i].ids) for i in batch)
@@ -114,24 +102,9 @@ class Embedder:
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             hidden = self._forward(ids, mask)
-            summed = (hidden * mask[..., None]).sum(axis=1)
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             out[batch] = _normalize(pooled)
-            if spans is not None:
-                for row, i in enumerate(batch):
-                    span_out[i] = self._pool_spans(hidden[row], encodings[i].offsets, encodings[i].special_tokens_mask, spans[i])
-        return out, span_out
-
-    def _pool_spans(self, hidden: np.ndarray, offsets: list[Span], special: list[int], spans: Sequence[Span]) -> np.ndarray:
-        vectors = np.zeros((len(spans), self.dim), dtype=np.float32)
-        starts = np.array([o[0] for o in offsets])
-        ends = np.array([o[1] for o in offsets])
-        normal = np.array(special) == 0
-        for k, (a, b) in enumerate(spans):
-            sel = normal & (starts >= a) & (ends <= b) & (ends > starts)
-            if sel.any():
-                vectors[k] = hidden[: len(offsets)][sel].mean(axis=0)
-        return _normalize(vectors)
+        return out
 
 
 def _normalize(v: np.ndarray) -> np.ndarray:
@@ -150,8 +123,14 @@ def export_onnx(path: Path, target: Path) -> Path:
     """Export the transformer to ONNX once with the installed torch; written to a temp name, then renamed."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import warnings
+
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
 
     class _Hidden(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
@@ -166,7 +145,8 @@ def export_onnx(path: Path, target: Path) -> Path:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     dummy = torch.ones((1, 8), dtype=torch.long)
     dynamic = {name: {0: "b", 1: "s"} for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             _Hidden(model),
             (dummy, dummy, torch.zeros_like(dummy)),
@@ -200,6 +180,9 @@ def _torch_forward(path: Path) -> Callable[[np.ndarray, np.ndarray], np.ndarray]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     transformer = SentenceTransformer(str(path), device="cpu")[0].auto_model.eval()
 

@@ -33,6 +33,7 @@ import numpy as np
 from .embedding import Embedder, load_embedder
 from .lexical import LexicalIndex
 from .settings import Settings
+from .text import render_row, strip_citations
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,18 @@ class ChunkRecord:
 
     @property
     def embed_text(self) -> str:
-        return embed_text(self.title, self.section, self.text, self.anchor)
+        body = render_row(self.text) if self.kind == "table" else self.text
+        return embed_text(self.title, self.section, body, self.anchor)
+
+    def sentence_texts(self) -> list[str]:
+        """The sentences as the answer quotes them: source markers removed, a table row labelled by its header."""
+        if self.kind == "table":
+            return [render_row(self.text)]
+        return [strip_citations(self.text[a:b]) for a, b in self.sentences]
+
+    def sentence_embed_texts(self) -> list[str]:
+        """What is embedded per sentence: the monograph title gives each sentence its subject."""
+        return [f"{self.title} — {text}" for text in self.sentence_texts()]
 
     @property
     def key(self) -> str:
@@ -131,7 +143,7 @@ def embed_text(title: str, section: str, text: str, anchor: str = "x") -> str:
     The prefix carries the subject into every chunk, so "is it safe?" finds the page about the drug asked
     about rather than any page about safety.
     """
-    heading = f" — {section}" if anchor and section != title else ""
+    heading = f" — {section}" if anchor else ""
     return f"{title}{heading}\n{text}"
 
 
@@ -402,6 +414,12 @@ class IndexStore:
                             shutil.rmtree(item, ignore_errors=True)
                         else:
                             item.unlink(missing_ok=True)
+
+    def discard(self, name: str) -> None:
+        """Remove an unpublished generation and its sidecars (a failed ingest)."""
+        self._drop(name)
+        shutil.rmtree(self.lexical_dir(name), ignore_errors=True)
+        self.manifest_path(name).unlink(missing_ok=True)
 
     def _drop(self, name: str) -> None:
         try:

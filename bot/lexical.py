@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import terms
+from .text import expand, terms
 
 K1 = 1.2
 B = 0.75
@@ -72,7 +72,7 @@ class LexicalIndex:
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top chunk ids by BM25; an empty list when no query term is in the corpus."""
         scores = None
-        for term in set(terms(query)):
+        for term in set(expand(terms(query))):
             i = self.vocab.get(term)
             if i is None:
                 continue
@@ -89,6 +89,11 @@ class LexicalIndex:
 
     def known(self, term: str) -> bool:
         return term in self.vocab
+
+    def term_idf(self, term: str) -> float:
+        """IDF of a term; unseen terms weigh as much as the rarest ones."""
+        i = self.vocab.get(term)
+        return float(self.idf[i]) if i is not None else (float(self.idf.max()) if len(self.idf) else 1.0)
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder and rename, so a reader never sees half an index."""

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,26 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.42, description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/retrieval.md).")
     weak_threshold: float = Field(default=0.52, description="Evidence score below which an answer is flagged as weakly supported.")
     top_k: int = Field(default=4, ge=1, le=10, description="Most excerpts cited in one answer.")
+
+    db_url: str | None = Field(default=None, description="SQLAlchemy URL of the question log and feedback database (default: SQLite in the store folder).")
+    allowed_origins: str = Field(default="", description="Comma-separated site origins allowed to call the web API from a browser (CORS), e.g. 'https://example.org'.")
+    max_message_chars: int = Field(default=2000, ge=10, description="Longest accepted question, in characters.")
+    max_history_turns: int = Field(default=20, ge=0, description="Most history turns accepted with a question.")
+    rate_limit_per_minute: int = Field(default=30, ge=1, description="Questions one client may ask per minute before getting 429.")
+    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
+    slack_app_token: SecretStr | None = Field(default=None, description="Slack app-level token for Socket Mode (xapp-...).")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Slack signing secret for HTTP mode (/slack/events).")
+    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override (tests point it at a local fake).")
+    log_level: str = Field(default="INFO", description="Log level of the JSON-lines logs.")
+    debug: bool = Field(default=False, description="Debug mode: question text may appear in error logs.")
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{Path(self.store) / 'monobot.sqlite3'}"
 
 
 @lru_cache(maxsize=1)

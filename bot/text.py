@@ -91,10 +91,15 @@ _STOPWORDS = frozenset(
 )
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+_NON_RE = re.compile(r"\bnon[-\s]+([a-z]{3,})")
+
+
+_DASHES = str.maketrans({"–": "-", "—": " - ", "‑": "-", "−": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    """Lowercase ASCII; dashes become hyphens first so "1.10–5.23" stays two numbers."""
+    return unicodedata.normalize("NFKD", text.translate(_DASHES)).encode("ascii", "ignore").decode().lower()
 
 
 def stem(token: str) -> str:
@@ -106,12 +111,39 @@ def stem(token: str) -> str:
     return token
 
 
+# Lay and clinical words for the same thing; a query term brings its group along (BM25 and overlap scores).
+SYNONYMS = [
+    {"death", "died", "die", "dying", "dead", "fatal", "mortality", "deadly", "kill", "killed"},
+    {"allergy", "allergic", "hypersensitivity", "anaphylaxis", "anaphylactic"},
+    {"safe", "safety", "tolerated", "tolerability", "tolerable"},
+    {"work", "effective", "efficacy", "benefit"},
+    {"dose", "dosing", "dosed", "dosage"},
+    {"pig", "porcine"},
+    {"nasal", "intranasal", "nose"},
+]
+# Tables abbreviate what prose spells out: both spellings index and match each other.
+_ABBREVIATED = [("risk ratio", "rr"), ("relative risk", "rr"), ("odds ratio", "or"), ("confidence interval", "ci"), ("adverse event", "ae")]
+_SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+
+
+def expand(query_terms: list[str]) -> list[str]:
+    out = list(query_terms)
+    for term in query_terms:
+        out.extend(w for w in sorted(_SYNONYM_OF.get(term, ())) if w not in out)
+    return out
+
+
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     """Lexical terms for BM25 and overlap scores; hyphenated names also yield their joined form (bpc-157 -> bpc157)."""
-    lowered = normalize(text)
+    lowered = _NON_RE.sub(r"non\1", normalize(text))  # "non-fatal" is one idea, not "fatal"
     out = [stem(t) for t in _TOKEN_RE.findall(lowered) if keep_stopwords or t not in _STOPWORDS]
     for joined in re.findall(r"\b([a-z]+)[-\s]([0-9]+)\b", lowered):
         out.append(joined[0] + joined[1])
+    for phrase, abbreviation in _ABBREVIATED:
+        if abbreviation in out and phrase not in lowered:
+            out.extend(phrase.split())
+        elif phrase in lowered:
+            out.append(abbreviation)
     return out
 
 
@@ -125,3 +157,14 @@ NUMBER_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 def numbers_in(text: str) -> list[str]:
     """Numbers as written, without thousands separators, for the LLM answer check ("1,335" == "1335")."""
     return [m.group(0).replace(",", "").rstrip(".") for m in NUMBER_RE.finditer(CITE_RE.sub(" ", text))]
+
+
+def render_row(text: str) -> str:
+    """A table row as a sentence: each cell verbatim, labelled with its column header."""
+    lines = text.splitlines()
+    header = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
+    if len(header) != len(cells):
+        return strip_citations(" ".join(cells))
+    parts = [f"{h}: {c}" if h else c for h, c in zip(header, cells)]
+    return strip_citations("; ".join(parts)).rstrip(".") + "."

@@ -9,6 +9,7 @@ from bot.text import anchor, cited_numbers
 
 from .model import Block, Document, Paragraph, ParseError, Section, Source, Table
 
+LEAD_HEADING = "Summary"  # label of the text before the first heading (dek and lead); its URL is the page itself
 SOURCES_HEADINGS = {"sources", "references", "bibliography", "citations"}
 BYLINE_RE = re.compile(r"^\s*[*_]*\s*(reviewed (against|by)\b|written by\b|by the .+ desk\b)", re.IGNORECASE)
 SOURCE_LINE_RE = re.compile(r"^\s*(?:[-*+]\s*)?\[(\d+)\]\s*(.+?)\s*$")
@@ -94,7 +95,7 @@ class DocumentBuilder:
 
     def __post_init__(self) -> None:
         # The text before the first heading is the lead section; it links to the page itself.
-        self.sections.append(Section(heading=self.title, anchor=""))
+        self.sections.append(Section(heading=LEAD_HEADING, anchor=""))
 
     def heading(self, text: str) -> None:
         text = text.strip().strip("#").strip()

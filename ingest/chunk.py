@@ -103,12 +103,10 @@ def chunk_document(document: Document, count_tokens: Callable[[str], int], max_t
         for chunk_index, (kind, text, spans) in enumerate(_pieces(section, fits)):
             key = f"{document.doc}#{section.anchor}#{chunk_index}"
             sources = [document.sources[n].to_dict() for n in cited_numbers(text) if n in document.sources]
-            vkey = vector_key(model_id, embed_text(document.title, section.heading, text, section.anchor))
             identity = json.dumps([url, document.subject, document.path, doc_hash, sources, spans, kind], ensure_ascii=False)
             records.append(
                 ChunkRecord(
-                    id=chunk_id(vkey, key, identity),
-                    vkey=vkey,
+                    id="",
                     text=text,
                     doc=document.doc,
                     title=document.title,
@@ -127,5 +125,8 @@ def chunk_document(document: Document, count_tokens: Callable[[str], int], max_t
                     doc_hash=doc_hash,
                 )
             )
+            record = records[-1]
+            record.vkey = vector_key(model_id, record.embed_text)
+            record.id = chunk_id(record.vkey, key, identity)
             ordinal += 1
     return records

@@ -245,7 +245,7 @@ def ingest(
             )
             store.publish(info, lexical, {"generation": generation, "fingerprint": fp, "docs": desired})
         except BaseException:
-            store.cleanup({live.collection} if live else set())
+            store.discard(name)
             raise
         report.generation = generation
         report.changed = True
@@ -309,13 +309,17 @@ def _fill(
     vectors: dict[str, np.ndarray] = {}
     step = 256
     for start in range(0, len(to_embed), step):
+        # Chunks and their sentences in one length-sorted pass: sentence vectors let the answer step rank
+        # sentences without embedding anything but the question.
         batch = to_embed[start : start + step]
-        offsets = [len(r.embed_text) - len(r.text) for r in batch]
-        spans = [[(a + off, b + off) for a, b in r.sentences] for r, off in zip(batch, offsets)]
-        vecs, span_vecs = embedder.embed_with_spans([r.embed_text for r in batch], spans)
-        for r, v, sv in zip(batch, vecs, span_vecs):
+        sentence_texts = [r.sentence_embed_texts() for r in batch]
+        flat = [r.embed_text for r in batch] + [t for texts in sentence_texts for t in texts]
+        vecs = embedder.embed(flat)
+        offset = len(batch)
+        for r, v, own in zip(batch, vecs, sentence_texts):
             vectors[r.id] = v
-            r.sentence_vectors = sv
+            r.sentence_vectors = vecs[offset : offset + len(own)]
+            offset += len(own)
         report.embedded += len(batch)
         bar.update(len(batch))
     bar.close()
