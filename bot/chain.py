@@ -23,7 +23,7 @@ from .llm import LLMFailure, LLMWriter
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
-from .subjects import SubjectMatcher, condense
+from .subjects import SubjectMatcher, condense, unknown_names
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Turn:
     guard: GuardDecision = field(default_factory=GuardDecision)
     standalone: str = ""
     subjects: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
     retrieval: Retrieval | None = None
     answer: Answer | None = None
 
@@ -116,6 +117,9 @@ class Bot:
         with self._timer(turn)("condense"):
             matcher = self._matcher()
             turn.standalone, turn.subjects = condense(turn.question, turn.history, matcher)
+            if not turn.subjects:
+                lexical = self.store.snapshot().lexical
+                turn.unknown = unknown_names(turn.question, lexical.known, self.embedder.is_word)
             if self.writer is not None and turn.history and turn.standalone != turn.question:
                 try:
                     turn.standalone = self.writer.condense(turn.question, turn.history)
@@ -138,8 +142,10 @@ class Bot:
         with timer("compose"):
             cands = candidates(turn.retrieval)
             ev = evidence(turn.retrieval, cands, self.settings.abstain_threshold, self.settings.weak_threshold)
+            if turn.unknown and not turn.subjects:
+                ev.level = "none"  # it names a drug or thing no monograph mentions
             if ev.level == "none" or not cands:
-                turn.answer = self._abstain(turn, ev.to_dict())
+                turn.answer = self._abstain(turn, {**ev.to_dict(), "unknown_names": turn.unknown})
                 return turn
             text, citations = compose(turn.retrieval, select_lead(cands))
             mode = "extractive"

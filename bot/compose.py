@@ -35,10 +35,19 @@ class Evidence:
     score: float
     chunk: float
     sentence: float
+    coverage: float
     level: str
+    reason: str = ""
 
     def to_dict(self) -> dict:
-        return {"score": round(self.score, 4), "chunk": round(self.chunk, 4), "sentence": round(self.sentence, 4), "level": self.level}
+        return {
+            "score": round(self.score, 4),
+            "chunk": round(self.chunk, 4),
+            "sentence": round(self.sentence, 4),
+            "coverage": round(self.coverage, 4),
+            "level": self.level,
+            "reason": self.reason,
+        }
 
 
 # Sentences that point elsewhere rather than state evidence ("see our review", "this page is about").
@@ -95,13 +104,50 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
     return out
 
 
+# Words that carry the question's form, not its topic: they must not count as lexical support.
+_GENERIC = frozenset(
+    """find found show showed say said tell know mean use used using take taking took help helps helped work works worked good bad thing
+    things get make give gave given does did way ways much many lot anything something someone people person really actually ever""".split()
+)
+STRONG_DENSE = 0.68  # with no topic word of the question in the passages, only a very close paraphrase counts
+LEXICAL_COVERAGE = 0.5  # without a named subject, a rare exact term (a trial name) can carry the question
+LEXICAL_FLOOR = 0.2
+
+
+def coverage(retrieval: Retrieval, passages: int = 3) -> tuple[float, bool]:
+    """Share (IDF-weighted) of the question's topic words found in the top passages, and whether it has any."""
+    lexical = retrieval.snapshot.lexical
+    subject_terms = {t for s in retrieval.subjects for t in terms(s)}
+    topic = [t for t in dict.fromkeys(terms(retrieval.query)) if t not in subject_terms and t not in _GENERIC]
+    if not topic:
+        return 1.0, False
+    present: set[str] = set()
+    for p in retrieval.passages[:passages]:
+        present |= set(expand(terms(p.text + " " + p.first.section)))
+    weights = {t: lexical.term_idf(t) for t in topic}
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items() if t in present) / total, True
+
+
 def evidence(retrieval: Retrieval, cands: list[Candidate], abstain: float, weak: float) -> Evidence:
-    """One absolute score for 'do the monographs answer this?', compared with calibrated thresholds."""
+    """Do the monographs answer this? Dense similarity, checked against lexical support for the topic.
+
+    A question naming a subject ("Does Cerebrolysin cure baldness?") is close to every chunk about that
+    subject, so dense similarity alone would answer it from the nearest safety paragraph; it must also
+    find the question's own topic words, unless the paraphrase is very close. Without a subject, an exact
+    rare term (a trial name the small embedding model does not know) can carry the question.
+    """
     chunk = max((p.cosine for p in retrieval.passages[:3]), default=0.0)
     sentence = max((c.cosine for c in cands), default=0.0)
     score = 0.5 * chunk + 0.5 * sentence
-    level = "none" if score < abstain else "weak" if score < weak else "strong"
-    return Evidence(score=score, chunk=chunk, sentence=sentence, level=level)
+    cov, has_topic = coverage(retrieval)
+    if retrieval.subjects and has_topic and cov == 0 and score < STRONG_DENSE:
+        return Evidence(score, chunk, sentence, cov, "none", "the passages about this subject never mention the question's topic")
+    if not retrieval.subjects and has_topic and cov >= LEXICAL_COVERAGE and score >= LEXICAL_FLOOR and score < abstain:
+        return Evidence(score, chunk, sentence, cov, "weak", "matched on exact terms only")
+    if score < abstain:
+        return Evidence(score, chunk, sentence, cov, "none", "no passage is close enough to the question")
+    return Evidence(score, chunk, sentence, cov, "weak" if score < weak else "strong")
 
 
 def select_lead(cands: list[Candidate]) -> list[Candidate]:

@@ -77,6 +77,10 @@ class Embedder:
         """Word pieces the model would read, special tokens included."""
         return len(self._tokenizer.encode(text).ids)
 
+    def is_word(self, word: str) -> bool:
+        """True when the model's vocabulary has the word whole: a common word, not a rare name it must spell out."""
+        return self._tokenizer.token_to_id(word.lower()) is not None
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 

@@ -7,9 +7,10 @@ the subject of the conversation, using the corpus's own list of subjects rather 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .text import iter_words, normalize
+from .text import iter_words, normalize, terms
 
 
 def _key(name: str) -> str:
@@ -70,3 +71,24 @@ def condense(question: str, history: list[dict], matcher: SubjectMatcher) -> tup
         if carried:
             return f"{question.rstrip()} ({', '.join(carried)})", carried
     return question, []
+
+
+def unknown_names(question: str, known: Callable[[str], bool], is_word: Callable[[str], bool]) -> list[str]:
+    """Words that look like names of things the corpus never mentions ("Noopept", "Dihexa").
+
+    A word counts when the corpus vocabulary lacks it and the embedding model's vocabulary does not hold
+    it whole (so it is not an everyday word). Used only when a question names no corpus subject, to
+    abstain on other drugs instead of answering from a look-alike monograph.
+    """
+    names = []
+    for raw in re.findall(r"[A-Za-z][A-Za-z0-9-]{3,}", question):
+        word = raw.lower()
+        if word in _QUESTION_WORDS or is_word(word) or any(known(t) for t in terms(raw)):
+            continue
+        names.append(raw)
+    return names
+
+
+_QUESTION_WORDS = frozenset(
+    "what whats which when where whos hows whys does doesn doesnt dont isnt cant wont should would could about anything something".split()
+)

@@ -16,7 +16,7 @@ _ABBREVIATIONS = {
 # A sentence ends at . ! ? (optionally followed by quotes/brackets and citation markers)
 # before whitespace and an opening capital, digit, quote or bracket.
 _BOUNDARY_RE = re.compile(
-    r"""[.!?]["'”’)\]]*(?:\[\d+(?:\s*[,–-]\s*\d+)*\])*(?=\s+["'“‘(\[]?[A-Z0-9])"""
+    r"""[.!?]["'”’)\]]*(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])*(?=\s+["'“‘(]?[A-Z0-9])"""
 )
 
 

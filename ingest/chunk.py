@@ -103,7 +103,7 @@ def chunk_document(document: Document, count_tokens: Callable[[str], int], max_t
         for chunk_index, (kind, text, spans) in enumerate(_pieces(section, fits)):
             key = f"{document.doc}#{section.anchor}#{chunk_index}"
             sources = [document.sources[n].to_dict() for n in cited_numbers(text) if n in document.sources]
-            identity = json.dumps([url, document.subject, document.path, doc_hash, sources, spans, kind], ensure_ascii=False)
+            identity = json.dumps([url, document.subject, sources, spans, kind], ensure_ascii=False)
             records.append(
                 ChunkRecord(
                     id="",

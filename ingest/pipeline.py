@@ -141,7 +141,7 @@ def ingest(
     *,
     replace_all: bool = False,
     progress: bool | None = None,
-    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    embed_batch: int = 256,
 ) -> IngestReport:
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
@@ -225,7 +225,7 @@ def ingest(
         generation = (live.generation if live else 0) + 1
         name, target = store.new_generation(generation)
         try:
-            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, log)
+            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, embed_batch)
             lexical = LexicalIndex.build(ids, texts)
             doc_info = {}
             for doc, entry in desired.items():
@@ -276,7 +276,7 @@ def _fill(
     embedder: Embedder,
     report: IngestReport,
     progress: bool | None,
-    log: Callable[[str], None],
+    embed_batch: int,
 ) -> tuple[list[str], list[str]]:
     """Copy what the live generation already has (vectors included), embed the rest; returns BM25 inputs."""
     texts: list[str] = []
@@ -301,45 +301,50 @@ def _fill(
             got = source.get(where={"vkey": {"$in": vkeys[start : start + 500]}}, include=["metadatas", "embeddings"])
             for m, e in zip(got["metadatas"], got["embeddings"]):
                 reusable[m["vkey"]] = (e, m.get("svec", ""))
-    to_embed = [r for r in fresh if r.vkey not in reusable]
-    show = progress if progress is not None else (sys.stderr.isatty() and len(to_embed) > 64)
+    to_embed = sum(1 for r in fresh if r.vkey not in reusable)
+    show = progress if progress is not None else (sys.stderr.isatty() and to_embed > 64)
     from tqdm import tqdm
 
-    bar = tqdm(total=len(to_embed), unit="chunk", desc="embedding", disable=not show, file=sys.stderr)
-    vectors: dict[str, np.ndarray] = {}
-    step = 256
-    for start in range(0, len(to_embed), step):
-        # Chunks and their sentences in one length-sorted pass: sentence vectors let the answer step rank
-        # sentences without embedding anything but the question.
-        batch = to_embed[start : start + step]
-        sentence_texts = [r.sentence_embed_texts() for r in batch]
-        flat = [r.embed_text for r in batch] + [t for texts in sentence_texts for t in texts]
-        vecs = embedder.embed(flat)
-        offset = len(batch)
-        for r, v, own in zip(batch, vecs, sentence_texts):
-            vectors[r.id] = v
-            r.sentence_vectors = vecs[offset : offset + len(own)]
-            offset += len(own)
-        report.embedded += len(batch)
-        bar.update(len(batch))
-    bar.close()
-
-    for start in range(0, len(fresh), BATCH):
-        batch = fresh[start : start + BATCH]
-        embeddings, metadatas = [], []
-        for r in batch:
-            if r.id in vectors:
-                embeddings.append(vectors[r.id])
-                metadatas.append(r.metadata())
-            else:
-                vec, svec = reusable[r.vkey]
-                embeddings.append(np.asarray(vec, dtype=np.float32))
-                meta = r.metadata()
-                meta["svec"] = svec
-                metadatas.append(meta)
-        target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=np.stack(embeddings))
+    bar = tqdm(total=to_embed, unit="chunk", desc="embedding", disable=not show, file=sys.stderr)
+    for start in range(0, len(fresh), embed_batch):
+        batch = fresh[start : start + embed_batch]
+        embeddings, metadatas = _vectors(batch, reusable, embedder)
+        target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings)
         ids.extend(r.id for r in batch)
         texts.extend(r.embed_text for r in batch)
+        embedded = sum(1 for r in batch if r.vkey not in reusable)
+        report.embedded += embedded
+        bar.update(embedded)
+    bar.close()
     if target.count() != len(ids):
         raise RuntimeError(f"index check failed: wrote {target.count()} chunks, expected {len(ids)}")
     return texts, ids
+
+
+def _vectors(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder) -> tuple[np.ndarray, list[dict]]:
+    """Vectors for one batch: reused by vector key where the live generation has them, embedded otherwise.
+
+    Chunks and their sentences go through the model in one length-sorted pass; sentence vectors let the
+    answer step rank sentences without embedding anything but the question.
+    """
+    todo = [r for r in batch if r.vkey not in reusable]
+    sentence_texts = [r.sentence_embed_texts() for r in todo]
+    flat = [r.embed_text for r in todo] + [t for own in sentence_texts for t in own]
+    vecs = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
+    fresh_vectors: dict[str, np.ndarray] = {}
+    offset = len(todo)
+    for r, v, own in zip(todo, vecs, sentence_texts):
+        fresh_vectors[r.id] = v
+        r.sentence_vectors = vecs[offset : offset + len(own)]
+        offset += len(own)
+    embeddings, metadatas = [], []
+    for r in batch:
+        meta = r.metadata()
+        if r.id in fresh_vectors:
+            embeddings.append(fresh_vectors[r.id])
+        else:
+            vec, svec = reusable[r.vkey]
+            embeddings.append(np.asarray(vec, dtype=np.float32))
+            meta["svec"] = svec
+        metadatas.append(meta)
+    return np.stack(embeddings), metadatas

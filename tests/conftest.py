@@ -68,7 +68,7 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path)
 def sample_store(sample_settings: Settings, embedder) -> IndexStore:
     """The sample corpus ingested once for the whole session (embedded Chroma)."""
     store = IndexStore(sample_settings)
-    report = ingest([CORPUS], sample_settings, store, embedder, progress=False, log=lambda _: None)
+    report = ingest([CORPUS], sample_settings, store, embedder, progress=False)
     assert report.ok, report.failures
     return store
 
@@ -118,7 +118,7 @@ def server_store(chroma_server, tmp_path_factory: pytest.TempPathFactory, model_
     """The same sample corpus ingested into the Chroma server."""
     settings = make_settings(tmp_path_factory.mktemp("server-sidecars"), model_cache, chroma_url=chroma_server["url"])
     store = IndexStore(settings)
-    report = ingest([CORPUS], settings, store, embedder, progress=False, log=lambda _: None)
+    report = ingest([CORPUS], settings, store, embedder, progress=False)
     assert report.ok, report.failures
     return store
 

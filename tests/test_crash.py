@@ -43,7 +43,7 @@ KILLER = textwrap.dedent(
                 os.kill(os.getpid(), signal.SIGKILL)
             return real.embed(texts, batch_size)
 
-    ingest([Path(sys.argv[2])], settings, IndexStore(settings), DiesMidway(), progress=False)
+    ingest([Path(sys.argv[2])], settings, IndexStore(settings), DiesMidway(), progress=False, embed_batch=16)
     """
 )
 

@@ -37,7 +37,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 def quiet(paths, settings, store, embedder, **kw):
-    return ingest(paths, settings, store, embedder, progress=False, log=lambda _: None, **kw)
+    return ingest(paths, settings, store, embedder, progress=False, **kw)
 
 
 def test_unchanged_changed_removed(tmp_path, corpus_copy, settings_for, embedder):
