@@ -1,0 +1,1 @@
+"""Monographs in, index out: load → parse sections → chunk → embed → index."""
