@@ -8,15 +8,17 @@ chat model, guard, clock) are passed in, so tests swap them without monkeypatchi
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from .answer import Answer, GuardDecision
-from .compose import candidates, compose, evidence, select_lead
+from .answer import Answer, Citation, GuardDecision
+from .compose import candidates, citation_for, compose, evidence, select_lead
 from .embedding import Embedder
 from .index import IndexStore, IndexUnavailable
 from .llm import LLMFailure, LLMWriter
@@ -27,16 +29,35 @@ from .subjects import SubjectMatcher, condense, unknown_names
 
 log = logging.getLogger(__name__)
 
+_DOSE_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mL|ml|mg|mcg|µg|IU)\b")
+
 
 class Guard(Protocol):
-    """Decides, before retrieval, whether a conversation may be answered (the guardrail issue fills this in)."""
+    """The guardrail's side of the chain: judge the conversation, judge generated text, and word the outcome."""
 
-    def check(self, question: str, history: list[dict]) -> GuardDecision: ...
+    def check(self, question: str, history: list[dict], vector: np.ndarray | None = None) -> GuardDecision: ...
+
+    def check_output(self, text: str) -> GuardDecision | None: ...
+
+    def refusal(self, category: str, subject: str | None) -> str: ...
+
+    def notice(self) -> str: ...
 
 
 class AllowAll:
-    def check(self, question: str, history: list[dict]) -> GuardDecision:
+    """No guardrail: for tests of the rest of the chain, and for measuring what the guardrail costs."""
+
+    def check(self, question: str, history: list[dict], vector: np.ndarray | None = None) -> GuardDecision:
         return GuardDecision()
+
+    def check_output(self, text: str) -> GuardDecision | None:
+        return None
+
+    def refusal(self, category: str, subject: str | None) -> str:
+        return "I can't help with that."
+
+    def notice(self) -> str:
+        return ""
 
 
 @dataclass
@@ -46,6 +67,7 @@ class Turn:
     question: str
     history: list[dict]
     timings: dict[str, float] = field(default_factory=dict)
+    vector: np.ndarray | None = None  # the question's embedding, computed once for guard and retrieval
     guard: GuardDecision = field(default_factory=GuardDecision)
     standalone: str = ""
     subjects: list[str] = field(default_factory=list)
@@ -70,7 +92,7 @@ class Bot:
         self.embedder = embedder
         self.prompts = prompts or Prompts(settings.prompts_dir)
         self.writer = LLMWriter(chat_model, self.prompts, settings.llm_timeout) if chat_model is not None else None
-        self.guard = guard or AllowAll()
+        self.guard: Guard = guard or _default_guard(self.prompts, embedder, chat_model, settings)
         self.clock = clock
         self.retriever = Retriever(store, embedder)
         self._matchers: dict[str, SubjectMatcher] = {}
@@ -95,12 +117,13 @@ class Bot:
         return StageTimer(turn.timings, self.clock)
 
     def _guard(self, turn: Turn) -> Turn:
-        with self._timer(turn)("guard"):
-            turn.guard = self.guard.check(turn.question, turn.history)
+        timer = self._timer(turn)
+        with timer("embed"):
+            turn.vector = self.embedder.embed_query(turn.question)
+        with timer("guard"):
+            turn.guard = self.guard.check(turn.question, turn.history, turn.vector)
         if turn.guard.decision == "refuse":
-            turn.answer = Answer(
-                question=turn.question, status="refused", answer=turn.guard.reason, guardrail=turn.guard, mode="none"
-            )
+            turn.answer = self._refuse(turn)
         return turn
 
     def _matcher(self) -> SubjectMatcher:
@@ -117,21 +140,22 @@ class Bot:
         with self._timer(turn)("condense"):
             matcher = self._matcher()
             turn.standalone, turn.subjects = condense(turn.question, turn.history, matcher)
-            if not turn.subjects:
-                lexical = self.store.snapshot().lexical
-                turn.unknown = unknown_names(turn.question, lexical.known, self.embedder.is_word)
             if self.writer is not None and turn.history and turn.standalone != turn.question:
                 try:
                     turn.standalone = self.writer.condense(turn.question, turn.history)
                     turn.subjects = matcher.find(turn.standalone) or turn.subjects
                 except LLMFailure as exc:
                     log.warning("condense fell back to the deterministic rule: %s", exc)
+            if not turn.subjects:
+                lexical = self.store.snapshot().lexical
+                turn.unknown = unknown_names(turn.question, lexical.known, self.embedder.is_word)
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
         if turn.answer:
             return turn
-        turn.retrieval = self.retriever.retrieve(turn.standalone, turn.subjects, self._timer(turn))
+        vector = turn.vector if turn.standalone == turn.question else None
+        turn.retrieval = self.retriever.retrieve(turn.standalone, turn.subjects, self._timer(turn), vector=vector)
         return turn
 
     def _answer(self, turn: Turn) -> Turn:
@@ -143,31 +167,41 @@ class Bot:
             cands = candidates(turn.retrieval)
             ev = evidence(turn.retrieval, cands, self.settings.abstain_threshold, self.settings.weak_threshold)
             if turn.unknown and not turn.subjects:
-                ev.level = "none"  # it names a drug or thing no monograph mentions
+                ev.level, ev.reason = "none", f"names something no monograph mentions: {', '.join(turn.unknown)}"
             if ev.level == "none" or not cands:
-                turn.answer = self._abstain(turn, {**ev.to_dict(), "unknown_names": turn.unknown})
+                turn.answer = self._abstain(turn, ev.to_dict())
                 return turn
             text, citations = compose(turn.retrieval, select_lead(cands))
             mode = "extractive"
+        guard = turn.guard
         if self.writer is not None:
             with timer("llm"):
-                pool = [citation for citation in _top_citations(turn.retrieval, self.settings.top_k)]
+                pool = [citation_for(n, passage) for n, passage in enumerate(turn.retrieval.passages[: self.settings.top_k], 1)]
                 try:
-                    written = self.writer.write(turn.standalone, pool)
+                    written = self.writer.write(turn.standalone, pool, check=self.guard.check_output)
                     text, citations, mode = written.text, written.citations, "llm"
                 except LLMFailure as exc:
                     log.warning("LLM answer rejected, extractive answer used: %s", exc)
+                    if str(exc).startswith("output check"):
+                        guard = GuardDecision(guard.decision, guard.category, f"{exc}; extractive answer shown", 1.0)
         if ev.level == "weak" and mode == "extractive":
             text = f"{self.prompts.message('weak_evidence')} {text}"
+        notice = None
+        if guard.decision == "notice" or _DOSE_FIGURE.search(text):
+            notice = self.guard.notice() or None
+            if guard.decision == "allow" and notice:
+                reason = "; ".join(r for r in ("the answer quotes doses used in trials", guard.reason) if r)
+                guard = GuardDecision("notice", guard.category or "trial_doses", reason, guard.score)
         turn.answer = Answer(
             question=turn.question,
             status="answered",
             answer=text,
             citations=citations,
-            guardrail=turn.guard,
+            guardrail=guard,
             mode=mode,
             standalone_question=turn.standalone,
             evidence=ev.to_dict(),
+            notice=notice,
         )
         return turn
 
@@ -184,11 +218,38 @@ class Bot:
             evidence=ev,
         )
 
+    def _refuse(self, turn: Turn) -> Answer:
+        """A short, kind refusal that offers the relevant safety (or regulatory) section instead, cited."""
+        matcher = self._matcher()
+        _, subjects = condense(turn.question, turn.history, matcher)
+        subject = subjects[0] if subjects else None
+        category = turn.guard.category or "dosing"
+        text = self.guard.refusal(category, subject)
+        citations: list[Citation] = []
+        if subject:
+            topic = "approved regulatory status legal" if category == "sourcing" else "side effects safety risks"
+            with self._timer(turn)("retrieve_safety"):
+                retrieval = self.retriever.retrieve(f"{subject} {topic}", [subject], self._timer(turn))
+            if retrieval.passages:
+                citations = [citation_for(1, retrieval.passages[0])]
+                text = f"{text} [1]"
+        return Answer(
+            question=turn.question,
+            status="refused",
+            answer=text,
+            citations=citations,
+            guardrail=turn.guard,
+            mode="none",
+            standalone_question=turn.question,
+        )
 
-def _top_citations(retrieval: Retrieval, k: int) -> list:
-    from .compose import citation_for
 
-    return [citation_for(n, passage) for n, passage in enumerate(retrieval.passages[:k], 1)]
+def _default_guard(prompts: Prompts, embedder: Embedder, chat_model: Any | None, settings: Settings) -> Guard:
+    from .guard import Guardrail
+    from .guard.judge import LLMJudge
+
+    judge = LLMJudge(chat_model, prompts, settings.llm_timeout) if chat_model is not None else None
+    return Guardrail(prompts, embed=embedder.embed, judge=judge)
 
 
 def build_bot(settings: Settings, **overrides: Any) -> Bot:

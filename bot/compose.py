@@ -123,7 +123,7 @@ def coverage(retrieval: Retrieval, passages: int = 3) -> tuple[float, bool]:
         return 1.0, False
     present: set[str] = set()
     for p in retrieval.passages[:passages]:
-        present |= set(expand(terms(p.text + " " + p.first.section)))
+        present |= set(expand(terms(f"{p.text} {p.first.section} {p.first.title}")))
     weights = {t: lexical.term_idf(t) for t in topic}
     total = sum(weights.values()) or 1.0
     return sum(w for t, w in weights.items() if t in present) / total, True
@@ -144,7 +144,8 @@ def evidence(retrieval: Retrieval, cands: list[Candidate], abstain: float, weak:
     if retrieval.subjects and has_topic and cov == 0 and score < STRONG_DENSE:
         return Evidence(score, chunk, sentence, cov, "none", "the passages about this subject never mention the question's topic")
     if not retrieval.subjects and has_topic and cov >= LEXICAL_COVERAGE and score >= LEXICAL_FLOOR and score < abstain:
-        return Evidence(score, chunk, sentence, cov, "weak", "matched on exact terms only")
+        level = "strong" if cov >= 0.8 else "weak"
+        return Evidence(score, chunk, sentence, cov, level, "matched on exact terms (names the embedding model does not know)")
     if score < abstain:
         return Evidence(score, chunk, sentence, cov, "none", "no passage is close enough to the question")
     return Evidence(score, chunk, sentence, cov, "weak" if score < weak else "strong")

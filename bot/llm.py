@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,13 +107,17 @@ class LLMWriter:
         self.prompts = prompts
         self.timeout = timeout
 
-    def write(self, question: str, citations: list[Citation]) -> LLMAnswer:
+    def write(self, question: str, citations: list[Citation], check: Callable[[str], Any] | None = None) -> LLMAnswer:
+        """The model's answer, or LLMFailure; `check` (the guardrail's output check) runs before any other test."""
         excerpts = "\n\n".join(f"[{c.n}] {c.title} — {c.section}\n{c.excerpt}" for c in citations)
         messages = [
             ("system", self.prompts.text("answer_system")),
             ("human", self.prompts.format("answer_user", excerpts=excerpts, question=question)),
         ]
         text = invoke_with_timeout(self.model, messages, self.timeout)
+        blocked = check(text) if check is not None else None
+        if blocked is not None:
+            raise LLMFailure(f"output check: {blocked.reason}")
         problems = validate(text, citations)
         if problems:
             raise LLMFailure("; ".join(problems[:5]))

@@ -77,10 +77,15 @@ class Retriever:
         self.k_lexical = k_lexical
         self.max_passages = max_passages
 
-    def retrieve(self, query: str, subjects: list[str], timer: Callable[[str], object], snapshot: Snapshot | None = None) -> Retrieval:
+    def retrieve(
+        self, query: str, subjects: list[str], timer: Callable[[str], object], snapshot: Snapshot | None = None, vector: np.ndarray | None = None
+    ) -> Retrieval:
+        """`vector`: the query's embedding when the caller already has it (the guard step embeds the question)."""
         snap = snapshot or self.store.snapshot()
-        with timer("embed"):
-            qvec = self.embedder.embed_query(query)
+        qvec = vector
+        if qvec is None:
+            with timer("embed"):
+                qvec = self.embedder.embed_query(query)
         with timer("dense"):
             dense = self._dense(snap, qvec, subjects)
         with timer("lexical"):

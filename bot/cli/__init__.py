@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-COMMANDS = ["ingest", "ask", "chat"]
+COMMANDS = ["ingest", "ask", "chat", "guardrail"]
 
 
 def build_parser() -> argparse.ArgumentParser:

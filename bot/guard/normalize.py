@@ -1,0 +1,41 @@
+"""Undo the spellings people use to slip a request past filters: d0se, inj3ct, d o s e, m.u.c.h, zero-width joins.
+
+Patterns then run on the plain form, so one rule covers every disguise of the same word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+# Cyrillic and Greek letters that look like Latin ones, used inside otherwise Latin words.
+_HOMOGLYPHS = str.maketrans("асеіорхуАСЕІОРХУΑΒΕΗΙΚΜΝΟΡΤΧΥαορ", "aceiopxyACEIOPXYABEHIKMNOPTXYaop")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_SPACED = re.compile(r"\b[a-z]([\s.\-_*·])(?:[a-z]\1){1,}[a-z]\b")  # one separator throughout: "d o s e", "b.u.y"
+_MIXED = re.compile(r"[a-z@$!]*[0-9@$][a-z0-9@$!]*")
+
+
+def _latinize_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    has_latin = any("a" <= ch.lower() <= "z" for ch in word)
+    return word.translate(_HOMOGLYPHS) if has_latin else word
+
+
+def _unleet(match: re.Match[str]) -> str:
+    token = match.group(0)
+    letters = sum(ch.isalpha() for ch in token)
+    # "d0se", "inj3ct" are words in disguise; "30", "bpc157", "5mg" are numbers and names.
+    if letters >= 2 and not re.fullmatch(r"[a-z]{1,4}\d+|\d+[a-z]{1,3}", token):
+        return token.translate(_LEET)
+    return token
+
+
+def plain(text: str) -> str:
+    """Lowercase text with disguises removed; non-Latin scripts (Russian questions) are kept as they are."""
+    value = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    value = re.sub(r"\w+", _latinize_word, value).lower()
+    value = value.replace("’", "'").replace("‘", "'")
+    value = _MIXED.sub(_unleet, value)
+    value = _SPACED.sub(lambda m: re.sub(r"[\s.\-_*·]", "", m.group(0)), value)
+    return re.sub(r"\s+", " ", value).strip()
