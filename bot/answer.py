@@ -54,8 +54,11 @@ class Answer:
     evidence: dict[str, Any] = field(default_factory=dict)
     notice: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Ranked passages the answer was chosen from (doc, section, url, score): for eval and debugging,
+    # included in to_dict() only on request so the public contract stays small.
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, include_retrieved: bool = False) -> dict[str, Any]:
         data = asdict(self)
         for citation, raw in zip(self.citations, data["citations"]):
             for source, raw_source in zip(citation.sources, raw["sources"]):
@@ -72,7 +75,7 @@ class Answer:
             "standalone_question": data["standalone_question"],
             "evidence": data["evidence"],
             "timings_ms": {k: round(v, 2) for k, v in data["timings_ms"].items()},
-        }
+        } | ({"retrieved": data["retrieved"]} if include_retrieved else {})
 
     def render_text(self) -> str:
         """For a person at a terminal: the answer, then the numbered excerpts with their sources."""

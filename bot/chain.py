@@ -29,6 +29,7 @@ from .subjects import SubjectMatcher, condense, unknown_names
 
 log = logging.getLogger(__name__)
 
+_COMPARISON = re.compile(r"\b(?:better|worse|safer|stronger|weaker|than|versus|vs\.?|compared?|instead of|or)\b", re.I)
 _DOSE_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mL|ml|mg|mcg|µg|IU)\b")
 
 
@@ -110,6 +111,11 @@ class Bot:
         assert turn.answer is not None
         turn.timings["total"] = (self.clock() - started) * 1000
         turn.answer.timings_ms = turn.timings
+        if turn.retrieval is not None:
+            turn.answer.retrieved = [
+                {"doc": p.first.doc, "section": p.first.section, "url": p.first.url, "score": round(p.score, 5), "cosine": round(p.cosine, 4)}
+                for p in turn.retrieval.passages
+            ]
         return turn.answer
 
     # -- steps
@@ -146,9 +152,8 @@ class Bot:
                     turn.subjects = matcher.find(turn.standalone) or turn.subjects
                 except LLMFailure as exc:
                     log.warning("condense fell back to the deterministic rule: %s", exc)
-            if not turn.subjects:
-                lexical = self.store.snapshot().lexical
-                turn.unknown = unknown_names(turn.question, lexical.known, self.embedder.is_word)
+            lexical = self.store.snapshot().lexical
+            turn.unknown = unknown_names(turn.question, lambda t: lexical.known(t) or lexical.correct(t) is not None, self.embedder.is_word)
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
@@ -166,7 +171,7 @@ class Bot:
         with timer("compose"):
             cands = candidates(turn.retrieval)
             ev = evidence(turn.retrieval, cands, self.settings.abstain_threshold, self.settings.weak_threshold)
-            if turn.unknown and not turn.subjects:
+            if turn.unknown and (not turn.subjects or _COMPARISON.search(turn.question)):
                 ev.level, ev.reason = "none", f"names something no monograph mentions: {', '.join(turn.unknown)}"
             if ev.level == "none" or not cands:
                 turn.answer = self._abstain(turn, ev.to_dict())

@@ -111,7 +111,7 @@ _GENERIC = frozenset(
 )
 STRONG_DENSE = 0.68  # with no topic word of the question in the passages, only a very close paraphrase counts
 LEXICAL_COVERAGE = 0.5  # without a named subject, a rare exact term (a trial name) can carry the question
-LEXICAL_FLOOR = 0.2
+LEXICAL_FLOOR = 0.12
 
 
 def coverage(retrieval: Retrieval, passages: int = 3) -> tuple[float, bool]:
@@ -126,7 +126,12 @@ def coverage(retrieval: Retrieval, passages: int = 3) -> tuple[float, bool]:
         present |= set(expand(terms(f"{p.text} {p.first.section} {p.first.title}")))
     weights = {t: lexical.term_idf(t) for t in topic}
     total = sum(weights.values()) or 1.0
-    return sum(w for t, w in weights.items() if t in present) / total, True
+    found = 0.0
+    for t, w in weights.items():
+        fixed = lexical.correct(t)
+        if t in present or (fixed is not None and fixed in present) or any(s in present for s in expand([fixed] if fixed else [])):
+            found += w
+    return found / total, True
 
 
 def evidence(retrieval: Retrieval, cands: list[Candidate], abstain: float, weak: float) -> Evidence:

@@ -84,26 +84,29 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 32, truncate: bool = False) -> np.ndarray:
         """Vectors for texts, batched by token length so that padding stays small.
 
         A text longer than the model reads is an error: silently truncated chunks are how an index
-        quietly loses facts.
+        quietly loses facts. `truncate=True` reproduces what sentence-transformers does (cut at the
+        limit), for baselines that must behave like the stock recipe.
         """
-        encodings = self._tokenizer.encode_batch(list(texts))
-        for text, enc in zip(texts, encodings):
-            if len(enc.ids) > self.max_tokens:
-                raise ValueError(f"text of {len(enc.ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}")
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        token_ids = [enc.ids for enc in self._tokenizer.encode_batch(list(texts))]
+        for k, (text, ids) in enumerate(zip(texts, token_ids)):
+            if len(ids) > self.max_tokens:
+                if not truncate:
+                    raise ValueError(f"text of {len(ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}")
+                token_ids[k] = ids[: self.max_tokens - 1] + ids[-1:]  # keep the closing [SEP], as sentence-transformers does
+        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
+            width = max(len(token_ids[i]) for i in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
+                n = len(token_ids[i])
+                ids[row, :n] = token_ids[i]
                 mask[row, :n] = 1
             hidden = self._forward(ids, mask)
             pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)

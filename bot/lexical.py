@@ -72,7 +72,9 @@ class LexicalIndex:
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top chunk ids by BM25; an empty list when no query term is in the corpus."""
         scores = None
-        for term in set(expand(terms(query))):
+        query_terms = terms(query)
+        query_terms += [c for c in map(self.correct, query_terms) if c]
+        for term in set(expand(query_terms)):
             i = self.vocab.get(term)
             if i is None:
                 continue
@@ -89,6 +91,31 @@ class LexicalIndex:
 
     def known(self, term: str) -> bool:
         return term in self.vocab
+
+    def correct(self, term: str) -> str | None:
+        """The corpus term a misspelt query term most likely meant ("memmory" → "memory"), or None.
+
+        Only unknown terms of five letters or more are corrected, within one edit (two from eight
+        letters), among vocabulary terms of similar length and the same first letter.
+        """
+        if term in self.vocab or len(term) < 5 or not term.isalpha():
+            return None
+        from .subjects import edit_distance, typo_budget
+
+        if not hasattr(self, "_buckets"):
+            buckets: dict[tuple[str, int], list[str]] = {}
+            for word in self.vocab:
+                if word.isalpha():
+                    buckets.setdefault((word[0], len(word)), []).append(word)
+            self._buckets = buckets
+        budget = typo_budget(term)
+        best, best_distance = None, budget + 1
+        for length in range(len(term) - budget, len(term) + budget + 1):
+            for word in self._buckets.get((term[0], length), ()):
+                d = edit_distance(term, word, budget)
+                if d < best_distance or (d == best_distance and best is not None and self.term_idf(word) < self.term_idf(best)):
+                    best, best_distance = word, d
+        return best
 
     def term_idf(self, term: str) -> float:
         """IDF of a term; unseen terms weigh as much as the rarest ones."""

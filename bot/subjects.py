@@ -61,16 +61,34 @@ class SubjectMatcher:
         return found
 
 
+_NAME_RE = re.compile(r"\b(?:[A-Z]{3,}[A-Z0-9-]*|[A-Z][a-z]+[A-Z]\w*|[A-Za-z]+-\d+)\b")
+
+
+def named_terms(text: str) -> list[str]:
+    """Names a follow-up may point back to: acronyms (CASTA, CARS, FDA) and coded names (BPC-157)."""
+    return list(dict.fromkeys(_NAME_RE.findall(text)))
+
+
 def condense(question: str, history: list[dict], matcher: SubjectMatcher) -> tuple[str, list[str]]:
-    """(standalone question, subjects): the question's own subjects, else the latest ones in the conversation."""
+    """(standalone question, subjects): the question's own subjects, else the latest ones in the conversation.
+
+    The names of the latest user turn (a trial, an agency) come along too, so "how many patients did it
+    include?" after a question about CASTA is asked about CASTA.
+    """
     named = matcher.find(question)
     if named:
         return question, named
+    carried: list[str] = []
     for turn in reversed(history):
         carried = matcher.find(str(turn.get("content", "")))
         if carried:
-            return f"{question.rstrip()} ({', '.join(carried)})", carried
-    return question, []
+            break
+    last_user = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "user"), "")
+    names = [n for n in named_terms(last_user) if n.lower() not in question.lower() and n not in carried]
+    extra = carried + names
+    if not extra:
+        return question, []
+    return f"{question.rstrip()} ({', '.join(extra)})", carried
 
 
 def unknown_names(question: str, known: Callable[[str], bool], is_word: Callable[[str], bool]) -> list[str]:

@@ -120,6 +120,11 @@ SYNONYMS = [
     {"dose", "dosing", "dosed", "dosage"},
     {"pig", "porcine"},
     {"nasal", "intranasal", "nose"},
+    {"legal", "illegal", "lawful", "approved", "approval", "licensed", "registered", "banned", "prohibited", "allowed"},
+    {"america", "american", "usa", "us", "fda"},
+    {"europe", "european", "eu", "ema"},
+    {"memory", "cognition", "cognitive", "focus", "concentration"},
+    {"anxiety", "anxious", "anxiolytic"},
 ]
 # Tables abbreviate what prose spells out: both spellings index and match each other.
 _ABBREVIATED = [("risk ratio", "rr"), ("relative risk", "rr"), ("odds ratio", "or"), ("confidence interval", "ci"), ("adverse event", "ae")]
