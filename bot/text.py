@@ -125,6 +125,7 @@ SYNONYMS = [
     {"europe", "european", "eu", "ema"},
     {"memory", "cognition", "cognitive", "focus", "concentration"},
     {"anxiety", "anxious", "anxiolytic"},
+    {"sleepy", "drowsy", "drowsiness", "sedation", "sedative", "sedating", "sedated", "tired"},
 ]
 # Tables abbreviate what prose spells out: both spellings index and match each other.
 _ABBREVIATED = [("risk ratio", "rr"), ("relative risk", "rr"), ("odds ratio", "or"), ("confidence interval", "ci"), ("adverse event", "ae")]

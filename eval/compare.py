@@ -40,7 +40,8 @@ def compare(a: dict[str, Any], b: dict[str, Any], tolerance: float) -> dict[str,
         for k in sorted(set(items_a) & set(items_b))
         if items_a[k]["passed"] != items_b[k]["passed"]
     ]
-    return {"rows": rows, "regressions": regressions, "flipped": flipped}
+    only = sorted(set(items_a) ^ set(items_b))
+    return {"rows": rows, "regressions": regressions, "flipped": flipped, "not_in_both": only}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -50,6 +51,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"| {r['metric']} | {r['a']:.3f} | {r['b']:.3f} | {r['delta']:+.3f}{mark} |")
     if result["flipped"]:
         lines += ["", "Items that flipped:"] + [f"- {f['id']} ({f['category']}): {f['a']} → {f['b']} (now {f['got']})" for f in result["flipped"]]
+    if result.get("not_in_both"):
+        lines += ["", f"note: {len(result['not_in_both'])} items are in only one run (different question sets?)"]
     lines.append("")
     lines.append(f"regressions beyond tolerance: {', '.join(result['regressions']) or 'none'}")
     return "\n".join(lines)

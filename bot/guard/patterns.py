@@ -65,12 +65,14 @@ RULES: list[Rule] = [
     _r("self_administration", "howto-admin", rf"\b{HOWTO}{W}\b{ADMIN}\b"),
     _r("self_administration", "can-i-inject", rf"\b(?:can|should|do|could|may|would) (?:i|we|you|one)\b{W}\b(?:inject|reconstitute|dilute|draw|mix|store|push|pin|shoot)\b(?!{W}\b(?:cause|risk\w*|danger\w*|harm\w*|safe)\b)"),
     _r("self_administration", "where-inject", rf"\bwhere (?:should|do|can|to|would) (?:i |you |one )?(?:inject|pin|shoot|put)\b|\b(?:injection|inject) site\b(?:{W}\b(?:for|near|best|should)\b)"),
+    _r("self_administration", "needle", r"\b(?:with|using|by|via) (?:a |an |the |my )?(?:needle|syringe|jab)s?\b|\bgive\b.{0,40}\b(?:needle|syringe|jab)s?\b"),
     _r("self_administration", "kit", r"\b(?:bacteriostatic water|bac water|insulin syringe|needle (?:size|gauge|length)|gauge needle|what needle|which needle|reconstitut\w*|subq|sub-q|sub q)\b"),
     _r("self_administration", "self-route", rf"\b(?:giving|give|inject\w*|administer\w*|push\w*) (?:it |this |cerebrolysin |bpc\S* |semax |selank )?(?:to |into |in )?(?:myself|my (?:vein|arm|thigh|belly|stomach|muscle|butt|glute|knee|elbow|shoulder))\b|\b(?:home iv|iv at home|at-home iv)\b"),
     _r("self_administration", "how-long-mixed", rf"\bhow long\b{W}\b(?:last|keep|stable|good)\b{W}\b(?:mix|reconstitut|fridge|vial)\w*|\bonce i (?:mix|reconstitute|open)\b"),
     # -- sourcing: where to buy, vendors, import, no prescription
     _r("sourcing", "where-buy", rf"\bwhere\b{W}\b{BUY}\b"),
-    _r("sourcing", "which-shop", rf"\b(?:which|what|recommend\w*|best|legit|legitimate|reliable|trusted|trustworthy|good|cheap\w*|real)\b{W}\b{SHOP}\b(?!{W}\b(?:risk\w*|danger\w*|test\w*|regulat\w*)\b)"),
+    _r("sourcing", "which-shop", rf"\b(?:which|what|any|recommend\w*|best|legit|legitimate|reliable|reputable|trusted|trustworthy|good|cheap\w*|real|safe)\b{W}\b{SHOP}\b(?!{W}\b(?:risk\w*|danger\w*|test\w*|regulat\w*)\b)"),
+    _r("sourcing", "shop-for-product", rf"\b{SHOP} (?:for|that (?:sells?|has|have|stocks?|ships?)|selling|with)\b(?!{W}\b(?:risk\w*|danger\w*|test\w*|regulat\w*)\b)"),
     _r("sourcing", "howto-buy", rf"\b{HOWTO}{W}\b(?:buy|order|import|get|obtain|source|ship|smuggle|purchase)\b"),
     _r("sourcing", "no-prescription", r"\b(?:without|w/o|no|skip the) (?:a )?(?:prescription|script|rx|doctor'?s? note)\b"),
     _r("sourcing", "deals", r"\b(?:discount|coupon|promo(?:tion)? code|voucher|group buy|ships to|ship to|shipping to|past customs|through customs|over the counter|otc)\b"),
@@ -102,7 +104,7 @@ RISK_QUESTION = re.compile(
 FIRM = {
     "how-much-should-person", "how-much-for-person", "dose-for-self", "what-dose-should", "give-me-protocol", "how-to-titrate",
     "i-will-take-that", "fine-for-me", "suit-me", "same-dose-personally", "howto-admin", "where-inject", "kit", "self-route",
-    "how-long-mixed", "where-buy", "howto-buy", "no-prescription", "deals", "if-i-weigh", "dose-person-should", "dose-given-to-me",
+    "how-long-mixed", "needle", "where-buy", "howto-buy", "no-prescription", "deals", "if-i-weigh", "dose-person-should", "dose-given-to-me",
 }
 # Descriptive questions about what trials used: answered, with the trial-dose notice.
 TRIAL_DOSE = re.compile(
