@@ -172,7 +172,9 @@ def _onnx_forward(model_file: Path) -> Callable[[np.ndarray, np.ndarray], np.nda
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    # One thread per inference: a server runs many questions at once, and each question's embedding is
+    # small, so parallelism across requests beats parallelism inside one (MONOBOT_ONNX_THREADS overrides).
+    options.intra_op_num_threads = int(os.environ.get("MONOBOT_ONNX_THREADS", "1"))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])

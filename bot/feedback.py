@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Float, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy import JSON, Column, Float, MetaData, String, Table, Text, create_engine, event, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .answer import Answer
@@ -60,6 +61,14 @@ class UnknownAnswer(LookupError):
     """Feedback for an answer id this store never logged."""
 
 
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """WAL lets readers and the log writer work at once; NORMAL sync is durable enough for a question log."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class FeedbackStore:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -70,8 +79,12 @@ class FeedbackStore:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
         self.engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         self._ready = False
         self._lock = threading.Lock()
+        self._queue: queue.Queue[dict] = queue.Queue(maxsize=10_000)
+        self._writer: threading.Thread | None = None
 
     def _ensure(self) -> None:
         if not self._ready:
@@ -81,8 +94,55 @@ class FeedbackStore:
                     self._ready = True
 
     def log_answer(self, answer: Answer, channel: str, client_hash: str | None = None) -> None:
-        """Best effort: an unavailable database is logged, never raised into the chat path."""
-        row = {
+        """Queue the answer for the log; a background thread writes it, so no reader waits on the database."""
+        row = self._row(answer, channel, client_hash)
+        try:
+            self._queue.put_nowait(row)
+        except queue.Full:
+            log.warning("question log queue full; an answer was not logged")
+            return
+        if self._writer is None or not self._writer.is_alive():
+            with self._lock:
+                if self._writer is None or not self._writer.is_alive():
+                    self._writer = threading.Thread(target=self._drain, name="monobot-question-log", daemon=True)
+                    self._writer.start()
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until queued log rows are written (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while (self._queue.unfinished_tasks or not self._queue.empty()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _drain(self) -> None:
+        while True:
+            rows = [self._queue.get()]
+            while len(rows) < 200:
+                try:
+                    rows.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._ensure()
+                with self.engine.begin() as conn:
+                    conn.execute(insert(questions), rows)
+            except SQLAlchemyError as exc:
+                log.warning("question log unavailable: %s (%d answers not logged)", type(exc).__name__, len(rows))
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
+
+    def log_answer_now(self, answer: Answer, channel: str, client_hash: str | None = None) -> None:
+        """Write synchronously (CLI, eval)."""
+        try:
+            self._ensure()
+            with self.engine.begin() as conn:
+                conn.execute(insert(questions).values(**self._row(answer, channel, client_hash)))
+        except SQLAlchemyError as exc:
+            log.warning("question log unavailable: %s", type(exc).__name__)
+
+    @staticmethod
+    def _row(answer: Answer, channel: str, client_hash: str | None) -> dict:
+        return {
             "answer_id": answer.id,
             "created": time.time(),
             "channel": channel,
@@ -94,12 +154,6 @@ class FeedbackStore:
             "client_hash": client_hash,
             "total_ms": answer.timings_ms.get("total"),
         }
-        try:
-            self._ensure()
-            with self.engine.begin() as conn:
-                conn.execute(insert(questions).values(**row))
-        except SQLAlchemyError as exc:
-            log.warning("question log unavailable: %s", type(exc).__name__)
 
     def record_feedback(
         self, answer_id: str, rating: str, channel: str, comment: str | None = None, user_hash: str | None = None, require_known: bool = True
@@ -109,7 +163,7 @@ class FeedbackStore:
         try:
             self._ensure()
             with self.engine.begin() as conn:
-                if require_known and conn.execute(select(questions.c.answer_id).where(questions.c.answer_id == answer_id)).first() is None:
+                if require_known and not self._known(conn, answer_id):
                     raise UnknownAnswer(answer_id)
                 feedback_id = f"{answer_id}:{channel}:{user_hash or '-'}"
                 existing = conn.execute(select(feedback.c.id).where(feedback.c.id == feedback_id)).first()
@@ -121,6 +175,13 @@ class FeedbackStore:
                 return feedback_id
         except SQLAlchemyError as exc:
             raise FeedbackUnavailable(f"feedback database unavailable ({type(exc).__name__})") from exc
+
+    def _known(self, conn: Any, answer_id: str) -> bool:
+        query = select(questions.c.answer_id).where(questions.c.answer_id == answer_id)
+        if conn.execute(query).first() is not None:
+            return True
+        self.flush(2.0)  # the answer may still be in the log queue
+        return conn.execute(query).first() is not None
 
     def feedback_for(self, answer_id: str) -> list[dict]:
         self._ensure()

@@ -66,9 +66,19 @@ class ChunkRecord:
     vkey: str = ""  # hash of model + embedded text: equal vkeys share vectors, so metadata-only changes re-embed nothing
     sources: list[dict] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
-    sentence_vectors: np.ndarray | None = None
+    _vectors: Any = None  # np.ndarray, or the encoded string until first use (most hits never need theirs)
     path: str = ""
     doc_hash: str = ""
+
+    @property
+    def sentence_vectors(self) -> np.ndarray | None:
+        if isinstance(self._vectors, str):
+            self._vectors = decode_vectors(self._vectors)
+        return self._vectors
+
+    @sentence_vectors.setter
+    def sentence_vectors(self, value: np.ndarray | None) -> None:
+        self._vectors = value
 
     @property
     def embed_text(self) -> str:
@@ -131,7 +141,7 @@ class ChunkRecord:
             vkey=meta.get("vkey", ""),
             sources=json.loads(meta.get("sources") or "[]"),
             sentences=[tuple(s) for s in json.loads(meta.get("sentences") or "[]")],
-            sentence_vectors=decode_vectors(meta.get("svec") or ""),
+            _vectors=meta.get("svec") or None,
             path=meta.get("path", ""),
             doc_hash=meta.get("doc_hash", ""),
         )

@@ -70,7 +70,7 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, store: IndexStore, embedder: Embedder, k_dense: int = 24, k_lexical: int = 24, max_passages: int = 6) -> None:
+    def __init__(self, store: IndexStore, embedder: Embedder, k_dense: int = 16, k_lexical: int = 16, max_passages: int = 6) -> None:
         self.store = store
         self.embedder = embedder
         self.k_dense = k_dense
@@ -121,7 +121,7 @@ class Retriever:
             hit.dense_rank = rank
             hit.fused = 1.0 / (RRF_K + rank)
             by_id[hit.record.id] = hit
-        missing = [cid for cid, _ in lexical if cid not in by_id]
+        missing = [cid for cid, _ in lexical[:8] if cid not in by_id]  # lower BM25 ranks add little to the fusion
         if missing:
             got = snap.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
             for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):

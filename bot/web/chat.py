@@ -1,0 +1,103 @@
+"""POST /api/chat and /api/chat/stream: the `ask --json` answer object, whole or as Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from ..answer import Answer
+from ..index import IndexUnavailable
+from .deps import Services, services
+from .errors import ApiError, request_id
+from .limits import client_hash
+
+log = logging.getLogger("monobot.web")
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class ChatRequest(BaseModel):
+    message: str = Field(description="The reader's question.")
+    history: list[Turn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
+
+
+def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
+    settings = svc.settings
+    svc.limiter.check(client_hash(request))
+    message = body.message.strip()
+    if not message:
+        raise ApiError(422, "invalid_request", "message: the question is empty")
+    if len(message) > settings.max_message_chars:
+        raise ApiError(413, "message_too_long", f"message: {len(message)} characters; the limit is {settings.max_message_chars}")
+    if len(body.history) > settings.max_history_turns:
+        raise ApiError(413, "history_too_long", f"history: {len(body.history)} turns; the limit is {settings.max_history_turns}")
+    return [t.model_dump() for t in body.history]
+
+
+async def _ask(svc: Services, message: str, history: list[dict], request: Request) -> Answer:
+    """The chain is synchronous CPU work of a few milliseconds: run it off the event loop."""
+    answer = await anyio.to_thread.run_sync(svc.bot.ask, message, history, limiter=svc.thread_limiter)
+    svc.feedback.log_answer(answer, "web", client_hash(request))  # queued; written by a background thread
+    log.info("answered", extra={"request_id": request_id(request), "status": answer.status, "answer_id": answer.id, "total_ms": round(answer.timings_ms.get("total", 0), 2)})
+    return answer
+
+
+@router.post("/chat", summary="Ask a question; returns the answer object of `monobot ask --json`")
+async def chat(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> dict:
+    history = _validate(body, request, svc)
+    answer = await _ask(svc, body.message.strip(), history, request)
+    return answer.to_dict()
+
+
+def _event(name: str, data: object) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+def _pieces(text: str, size: int = 24) -> list[str]:
+    """The answer in word-aligned pieces: the widget shows it growing, as readers expect of a chat."""
+    pieces, current = [], ""
+    for word in text.split(" "):
+        current = f"{current} {word}" if current else word
+        if len(current) >= size:
+            pieces.append(current + " ")
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+@router.post("/chat/stream", summary="Ask a question; Server-Sent Events: status, delta, guardrail, citations, done (or error)")
+async def chat_stream(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> StreamingResponse:
+    history = _validate(body, request, svc)
+    rid = request_id(request)
+
+    async def events() -> AsyncIterator[bytes]:
+        yield _event("status", {"stage": "searching", "request_id": rid})
+        try:
+            answer = await _ask(svc, body.message.strip(), history, request)
+        except IndexUnavailable:
+            yield _event("error", {"code": "unavailable", "message": "The monograph index is not reachable right now. Please try again shortly.", "request_id": rid})
+            return
+        except Exception:  # noqa: BLE001 - the stream has started; report, never leak a trace
+            log.exception("stream failed", extra={"request_id": rid})
+            yield _event("error", {"code": "internal_error", "message": "Something went wrong on our side. Please try again.", "request_id": rid})
+            return
+        data = answer.to_dict()
+        yield _event("guardrail", data["guardrail"])
+        for piece in _pieces(answer.answer):
+            yield _event("delta", {"text": piece})
+        yield _event("citations", data["citations"])
+        yield _event("done", data)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-ID": rid})

@@ -1,0 +1,67 @@
+"""One JSON error shape for every failure, and no stack traces to clients.
+
+{"error": {"code": "...", "message": "...", "request_id": "..."}} — the request id is also in the
+X-Request-ID header and in the server's logs, so a reader's report can be matched to a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..index import IndexUnavailable
+
+log = logging.getLogger("monobot.web")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", "") or uuid.uuid4().hex
+
+
+def error_response(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    rid = request_id(request)
+    return JSONResponse({"error": {"code": code, "message": message, "request_id": rid}}, status_code=status, headers={"X-Request-ID": rid, **(headers or {})})
+
+
+def _describe(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", []) if p != "body") or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(request, exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(request, 422, "invalid_request", _describe(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(IndexUnavailable)
+    async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
+        log.warning("index unavailable", extra={"request_id": request_id(request), "error": str(exc)})
+        return error_response(request, 503, "unavailable", "The monograph index is not reachable right now. Please try again shortly.", {"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"request_id": request_id(request)})
+        return error_response(request, 500, "internal_error", "Something went wrong on our side. Please try again.")
