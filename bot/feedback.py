@@ -76,7 +76,10 @@ class FeedbackStore:
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:  # reported when used; the bot must start without its log
+                    log.warning("feedback database folder unavailable: %s", exc)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
         self.engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):

@@ -2,8 +2,8 @@
  * monobot chat widget: <script src="https://BOT-HOST/widget.js" data-title="..." defer></script>
  *
  * Plain JavaScript, no framework. Everything lives in a shadow root so the host page's CSS cannot
- * break it and its CSS cannot leak. All answer and corpus text is inserted with textContent, never
- * innerHTML. No inline script or style is needed, so it runs under a strict Content-Security-Policy.
+ * break it and its CSS cannot leak. All answer and corpus text is inserted with textContent, never with
+ * HTML parsing. No inline script or style is needed, so it runs under a strict Content-Security-Policy.
  */
 (function () {
   "use strict";
@@ -100,13 +100,44 @@
     });
   }
 
-  function renderSources(answer) {
+  // A table-row excerpt ("| h | h |" lines) is shown as a small table; anything else as a quote.
+  function renderExcerpt(text) {
+    var lines = String(text || "").split("\n");
+    if (lines.length >= 2 && lines.every(function (l) { return /^\|.*\|$/.test(l.trim()); })) {
+      var cells = function (line) { return line.trim().slice(1, -1).split("|").map(function (c) { return c.trim(); }); };
+      var table = el("table", { className: "excerpt-table" });
+      var head = el("tr", {}, cells(lines[0]).map(function (c) { return el("th", { scope: "col", text: c }); }));
+      table.appendChild(el("thead", {}, [head]));
+      table.appendChild(el("tbody", {}, lines.slice(1).map(function (line) {
+        return el("tr", {}, cells(line).map(function (c) { return el("td", { text: c }); }));
+      })));
+      return table;
+    }
+    return el("blockquote", { text: text });
+  }
+
+  function thumbIcon(down) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.4-1.1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z");
+    path.setAttribute("fill", "currentColor");
+    if (down) svg.setAttribute("transform", "rotate(180)");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function renderSources(answer, open) {
     if (!answer.citations || !answer.citations.length) return null;
     var list = el("ol", { className: "sources", "aria-label": "Sources" });
     answer.citations.forEach(function (c) {
       var item = el("li", { value: String(c.n) }, [
         el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", className: "source-link", text: c.title + " — " + c.section }),
-        el("blockquote", { text: c.excerpt })
+        renderExcerpt(c.excerpt)
       ]);
       if (c.sources && c.sources.length) {
         var refs = el("ul", { className: "refs" });
@@ -119,13 +150,15 @@
       }
       list.appendChild(item);
     });
-    return el("details", { className: "sources-box", open: "" }, [el("summary", { text: "Sources (" + answer.citations.length + ")" }), list]);
+    var box = el("details", { className: "sources-box" }, [el("summary", { text: "Sources and excerpts (" + answer.citations.length + ")" }), list]);
+    if (open) box.open = true;
+    return box;
   }
 
   function feedbackRow(message) {
     var row = el("div", { className: "feedback", role: "group", "aria-label": "Was this helpful?" });
-    var up = el("button", { type: "button", className: "thumb up", "aria-label": "Helpful", "aria-pressed": String(message.rating === "up"), text: "👍" });
-    var down = el("button", { type: "button", className: "thumb down", "aria-label": "Not helpful", "aria-pressed": String(message.rating === "down"), text: "👎" });
+    var up = el("button", { type: "button", className: "thumb up", "aria-label": "Helpful", title: "Helpful", "aria-pressed": String(message.rating === "up") }, [thumbIcon(false)]);
+    var down = el("button", { type: "button", className: "thumb down", "aria-label": "Not helpful", title: "Not helpful", "aria-pressed": String(message.rating === "down") }, [thumbIcon(true)]);
     var note = el("span", { className: "thanks", text: message.rating ? "Thanks for the feedback" : "" });
     function rate(rating) {
       message.rating = rating;
@@ -143,7 +176,7 @@
     return row;
   }
 
-  function renderMessage(message) {
+  function renderMessage(message, latest) {
     if (message.role === "user") return el("div", { className: "msg user" }, [el("p", { text: message.text })]);
     if (message.error) return el("div", { className: "msg bot error", role: "alert" }, [el("p", { text: message.error })]);
     var answer = message.answer;
@@ -153,7 +186,7 @@
     renderAnswerText(text, answer);
     box.appendChild(text);
     if (answer.notice) box.appendChild(el("p", { className: "notice", text: answer.notice }));
-    var sources = renderSources(answer);
+    var sources = renderSources(answer, latest);
     if (sources) box.appendChild(sources);
     box.appendChild(feedbackRow(message));
     return box;
@@ -161,7 +194,7 @@
 
   function renderAll() {
     while (log.firstChild) log.removeChild(log.firstChild);
-    state.messages.forEach(function (m) { log.appendChild(renderMessage(m)); });
+    state.messages.forEach(function (m, i) { log.appendChild(renderMessage(m, i === state.messages.length - 1)); });
     starters.hidden = state.messages.length > 0;
     log.scrollTop = log.scrollHeight;
   }
