@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None, feedbac
         except ImportError as exc:  # pragma: no cover - the Slack extra is part of the default install
             log.warning("Slack HTTP mode unavailable: %s", exc)
         else:
-            app.include_router(build_router(settings, app))
+            app.state.slack_router = build_router(settings, app)
+            app.include_router(app.state.slack_router)
     return app
 
 

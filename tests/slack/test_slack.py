@@ -1,0 +1,210 @@
+"""The Slack app over the real protocol: signed requests over HTTP to /slack/events, Web API calls to a fake."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.feedback import FeedbackStore
+from bot.slack import blocks as slack_blocks
+from bot.web.app import create_app
+
+from ..web.conftest import LiveServer
+from .fake_slack import FakeSlack
+
+SECRET = "test-signing-secret"
+
+
+@pytest.fixture()
+def fake():
+    f = FakeSlack().start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture()
+def slack(fake, sample_settings, bot, tmp_path):
+    """The web app with Slack HTTP mode, its Web API pointed at the fake; sleeps are recorded, not slept."""
+    settings = sample_settings.model_copy(
+        update={"slack_signing_secret": SecretStr(SECRET), "slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": f"{fake.url}/api/", "rate_limit_per_minute": 10_000}
+    )
+    feedback = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    app = create_app(settings, bot=bot, feedback=feedback)
+    with LiveServer(app) as live:
+        app.state.slack_router.get_handler()
+        slack_bot = app.state.slack_router.slack["bot"]
+        slept: list[float] = []
+        slack_bot.sleep = slept.append
+        live.slept, live.feedback, live.slack_bot = slept, feedback, slack_bot
+        yield live
+
+
+def signed(body: str, content_type: str, timestamp: int | None = None, secret: str = SECRET, retry: int | None = None) -> dict:
+    ts = str(timestamp or int(time.time()))
+    sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": content_type}
+    if retry is not None:
+        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+    return headers
+
+
+def send_event(server, event: dict, event_id: str = "Ev1", **kw) -> httpx.Response:
+    body = json.dumps({"token": "t", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": event_id, "event_time": int(time.time()), "event": event})
+    return httpx.post(f"{server.url}/slack/events", content=body, headers=signed(body, "application/json", **kw), timeout=10)
+
+
+def send_form(server, data: dict, **kw) -> httpx.Response:
+    body = urlencode(data)
+    return httpx.post(f"{server.url}/slack/events", content=body, headers=signed(body, "application/x-www-form-urlencoded", **kw), timeout=10)
+
+
+def mention(text: str, ts: str = "1700000100.000100", channel: str = "C1", thread_ts: str | None = None) -> dict:
+    event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": ts, "channel": channel, "channel_type": "channel"}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def final_update(fake) -> dict:
+    fake.wait_for(lambda f: f.calls_to("chat.update"))
+    return fake.calls_to("chat.update")[-1]["body"]
+
+
+def test_mention_gets_placeholder_then_answer_in_thread(slack, fake):
+    response = send_event(slack, mention("Is Cerebrolysin safe?"))
+    assert response.status_code == 200
+    update = final_update(fake)
+    placeholder = fake.calls_to("chat.postMessage")[0]["body"]
+    assert placeholder["thread_ts"] == "1700000100.000100" and placeholder["text"].startswith("Looking in the monographs")
+    assert update["ts"] == "1700000000.000001"
+    blocks = update["blocks"]
+    text = json.dumps(blocks)
+    assert "example.org/monographs/cerebrolysin" in text and "pubmed.ncbi.nlm.nih.gov" in text
+    actions = [b for b in blocks if b["type"] == "actions"][0]
+    assert {e["action_id"] for e in actions["elements"]} == {"monobot_feedback_up", "monobot_feedback_down"}
+
+
+def test_direct_message_is_answered_in_its_thread(slack, fake):
+    event = {"type": "message", "channel_type": "im", "user": "U2", "text": "Does Semax improve memory?", "ts": "1700000200.000100", "channel": "D1"}
+    assert send_event(slack, event, event_id="EvDM").status_code == 200
+    update = final_update(fake)
+    assert fake.calls_to("chat.postMessage")[0]["body"]["thread_ts"] == "1700000200.000100"
+    assert update["channel"] == "D1"
+
+
+def test_thread_follow_up_without_mention_uses_thread_history(slack, fake):
+    parent = "1700000300.000100"
+    fake.threads[parent] = [
+        {"ts": parent, "user": "U1", "text": "<@UBOT> Is Cerebrolysin safe?"},
+        {"ts": "1700000300.000200", "user": "UBOT", "bot_id": "BBOT", "text": "It was about as tolerable as placebo [1]."},
+        {"ts": "1700000300.000300", "user": "U1", "text": "what about allergic reactions?"},
+    ]
+    event = {"type": "message", "channel_type": "channel", "user": "U1", "text": "what about allergic reactions?", "ts": "1700000300.000300", "thread_ts": parent, "channel": "C1"}
+    assert send_event(slack, event, event_id="EvThread").status_code == 200
+    update = final_update(fake)
+    assert fake.calls_to("conversations.replies")[0]["body"]["ts"] == parent
+    assert "anaphyla" in json.dumps(update["blocks"]).lower()
+    # A thread the bot never answered in is left alone.
+    fake.threads["1700000400.000100"] = [{"ts": "1700000400.000100", "user": "U3", "text": "lunch?"}]
+    other = {"type": "message", "channel_type": "channel", "user": "U1", "text": "pizza", "ts": "1700000400.000200", "thread_ts": "1700000400.000100", "channel": "C1"}
+    send_event(slack, other, event_id="EvOther")
+    time.sleep(1.0)
+    assert len(fake.calls_to("chat.update")) == 1
+
+
+def test_slash_command_is_ephemeral(slack, fake):
+    data = {"command": "/monobot", "text": "Is Selank approved?", "user_id": "U1", "channel_id": "C1", "team_id": "T1",
+            "response_url": f"{fake.url}/response/1", "trigger_id": "1.2.3", "token": "t"}
+    response = send_form(slack, data)
+    assert response.status_code == 200
+    fake.wait_for(lambda f: f.calls_to("response_url"))
+    reply = fake.calls_to("response_url")[0]["body"]
+    assert reply["response_type"] == "ephemeral"
+    assert "Russia" in json.dumps(reply["blocks"])
+
+
+def test_feedback_buttons_record_and_acknowledge(slack, fake):
+    send_event(slack, mention("Is BPC-157 safe?", ts="1700000500.000100"), event_id="EvFb")
+    update = final_update(fake)
+    actions = [b for b in update["blocks"] if b["type"] == "actions"][0]
+    answer_id = actions["elements"][0]["value"]
+    payload = {"type": "block_actions", "user": {"id": "U9"}, "team": {"id": "T1"}, "api_app_id": "A1", "token": "t", "trigger_id": "1.2",
+               "channel": {"id": "C1"}, "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C1"},
+               "response_url": f"{fake.url}/response/2", "actions": [{"action_id": "monobot_feedback_down", "block_id": actions["block_id"], "type": "button", "value": answer_id, "action_ts": "1"}]}
+    assert send_form(slack, {"payload": json.dumps(payload)}).status_code == 200
+    fake.wait_for(lambda f: f.calls_to("response_url"))
+    ack = fake.calls_to("response_url")[0]["body"]
+    assert ack["response_type"] == "ephemeral" and "recorded" in ack["text"]
+    rows = slack.feedback.feedback_for(answer_id)
+    assert [r["rating"] for r in rows] == ["down"] and rows[0]["channel"] == "slack"
+
+
+def test_bad_signature_and_stale_timestamp_are_rejected(slack, fake):
+    assert send_event(slack, mention("Is Semax safe?"), secret="wrong-secret").status_code == 401
+    assert send_event(slack, mention("Is Semax safe?"), timestamp=int(time.time()) - 600).status_code == 401
+    time.sleep(0.5)
+    assert fake.calls == []
+
+
+def test_retries_and_duplicates_answer_once(slack, fake):
+    event = mention("What did the CASTA trial find?", ts="1700000600.000100")
+    assert send_event(slack, event, event_id="EvR").status_code == 200
+    assert send_event(slack, event, event_id="EvR", retry=1).status_code == 200
+    assert send_event(slack, event, event_id="EvR", retry=2).status_code == 200
+    # Slack also delivers the same message as a message.channels event: still one answer.
+    dup = {**event, "type": "message"}
+    assert send_event(slack, dup, event_id="EvDup").status_code == 200
+    final_update(fake)
+    time.sleep(1.0)
+    assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.calls_to("chat.update")) == 1
+
+
+def test_ratelimited_is_honoured_then_answered(slack, fake):
+    fake.fail_next("chat.update", 429, "ratelimited", retry_after=7)
+    send_event(slack, mention("Is Selank safe?", ts="1700000700.000100"), event_id="EvRL")
+    fake.wait_for(lambda f: len(f.calls_to("chat.update")) >= 2)
+    assert slack.slept == [7.0]
+    assert fake.calls_to("chat.update")[-1]["body"]["blocks"]
+
+
+def test_persistent_server_errors_end_in_an_apology(slack, fake):
+    fake.fail_next("chat.update", 500, "internal_error", times=3)
+    send_event(slack, mention("Is Semax safe?", ts="1700000800.000100"), event_id="Ev500")
+    fake.wait_for(lambda f: len(f.calls_to("chat.update")) >= 4)
+    apology = fake.calls_to("chat.update")[-1]["body"]
+    assert apology["text"].startswith("Sorry") and apology["blocks"] == []
+    assert len(slack.slept) == 2
+    # The app is still alive and answers the next question.
+    send_event(slack, mention("Is Selank safe?", ts="1700000900.000100"), event_id="EvAfter")
+    fake.wait_for(lambda f: len(f.calls_to("chat.update")) >= 5)
+    assert fake.calls_to("chat.update")[-1]["body"]["blocks"]
+
+
+def test_long_answers_split_within_block_limits(bot):
+    from bot.answer import Answer, Citation, SourceRef
+
+    citations = [Citation(n=i, doc="d", title="T", section="S", url=f"https://example.org/m/d#{i}", excerpt="word " * 900, sources=[SourceRef(1, "A (2020). T. J. PMID 123", "123")]) for i in range(1, 31)]
+    answer = Answer(question="q", status="answered", answer=" ".join(f"Sentence {i} [1]." for i in range(800)), citations=citations)
+    messages = slack_blocks.render(answer)
+    assert len(messages) >= 2
+    for message in messages:
+        assert len(message) <= 50
+        for block in message:
+            text = block.get("text", {}).get("text", "") if block["type"] == "section" else ""
+            assert len(text) <= 3000
+    assert messages[-1][-1]["type"] == "actions"
+
+
+def test_mrkdwn_is_escaped():
+    from bot.answer import Answer
+
+    answer = Answer(question="q", status="answered", answer="Text with <script> & <@U123> and <!channel>")
+    text = json.dumps(slack_blocks.render(answer))
+    assert "<script>" not in text and "<!channel>" not in text and "&lt;@U123&gt;" in text
