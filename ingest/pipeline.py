@@ -66,8 +66,13 @@ class IngestReport:
 
 def fingerprint(settings: Settings, embedder: Embedder) -> str:
     """What, besides file contents, decides the chunks: when it changes every file is parsed again."""
-    raw = json.dumps([SCHEMA_VERSION, embedder.model_id, settings.chunk_tokens, settings.site_url])
+    raw = json.dumps([SCHEMA_VERSION, index_model_id(settings, embedder), settings.chunk_tokens, settings.site_url])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def index_model_id(settings: Settings, embedder: Embedder) -> str:
+    """The model and the way sentence vectors were made: chunks share vectors only when both match."""
+    return embedder.model_id + ("|pooled" if settings.sentence_vectors == "pooled" else "")
 
 
 @dataclass
@@ -82,7 +87,7 @@ def parse_and_chunk(path: Path, raw: bytes | None, settings: Settings, embedder:
     raw = path.read_bytes() if raw is None else raw
     sha = hashlib.sha256(raw).hexdigest()
     document = parse_file(path, settings.site_url)
-    records = chunk_document(document, embedder.count_tokens, settings.chunk_tokens, embedder.model_id, doc_hash=sha)
+    records = chunk_document(document, embedder.count_tokens, settings.chunk_tokens, index_model_id(settings, embedder), doc_hash=sha)
     if not records:
         raise ParseError("no text to index")
     return _Parsed(document, records, sha, str(path.resolve()))
@@ -225,7 +230,7 @@ def ingest(
         generation = (live.generation if live else 0) + 1
         name, target = store.new_generation(generation)
         try:
-            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, embed_batch)
+            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, embed_batch, settings.sentence_vectors == "pooled")
             lexical = LexicalIndex.build(ids, texts)
             doc_info = {}
             for doc, entry in desired.items():
@@ -277,6 +282,7 @@ def _fill(
     report: IngestReport,
     progress: bool | None,
     embed_batch: int,
+    pooled: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Copy what the live generation already has (vectors included), embed the rest; returns BM25 inputs."""
     texts: list[str] = []
@@ -308,7 +314,7 @@ def _fill(
     bar = tqdm(total=to_embed, unit="chunk", desc="embedding", disable=not show, file=sys.stderr)
     for start in range(0, len(fresh), embed_batch):
         batch = fresh[start : start + embed_batch]
-        embeddings, metadatas = _vectors(batch, reusable, embedder)
+        embeddings, metadatas = _vectors(batch, reusable, embedder, pooled)
         target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings)
         ids.extend(r.id for r in batch)
         texts.extend(r.embed_text for r in batch)
@@ -321,22 +327,33 @@ def _fill(
     return texts, ids
 
 
-def _vectors(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder) -> tuple[np.ndarray, list[dict]]:
+def _vectors(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder, pooled: bool) -> tuple[np.ndarray, list[dict]]:
     """Vectors for one batch: reused by vector key where the live generation has them, embedded otherwise.
 
     Chunks and their sentences go through the model in one length-sorted pass; sentence vectors let the
     answer step rank sentences without embedding anything but the question.
     """
     todo = [r for r in batch if r.vkey not in reusable]
-    sentence_texts = [r.sentence_embed_texts() for r in todo]
-    flat = [r.embed_text for r in todo] + [t for own in sentence_texts for t in own]
-    vecs = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
     fresh_vectors: dict[str, np.ndarray] = {}
-    offset = len(todo)
-    for r, v, own in zip(todo, vecs, sentence_texts):
-        fresh_vectors[r.id] = v
-        r.sentence_vectors = vecs[offset : offset + len(own)]
-        offset += len(own)
+    if todo and pooled:
+        texts = [r.embed_text for r in todo]
+        spans = []
+        for r, text in zip(todo, texts):
+            offset = len(text) - (len(text.split("\n", 1)[1]) if r.kind == "table" else len(r.text))
+            spans.append([(offset, len(text))] if r.kind == "table" else [(a + offset, b + offset) for a, b in r.sentences])
+        vecs, span_vecs = embedder.embed_with_spans(texts, spans)
+        for r, v, sv in zip(todo, vecs, span_vecs):
+            fresh_vectors[r.id] = v
+            r.sentence_vectors = sv
+    elif todo:
+        sentence_texts = [r.sentence_embed_texts() for r in todo]
+        flat = [r.embed_text for r in todo] + [t for own in sentence_texts for t in own]
+        vecs = embedder.embed(flat)
+        offset = len(todo)
+        for r, v, own in zip(todo, vecs, sentence_texts):
+            fresh_vectors[r.id] = v
+            r.sentence_vectors = vecs[offset : offset + len(own)]
+            offset += len(own)
     embeddings, metadatas = [], []
     for r in batch:
         meta = r.metadata()

@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
 
     from bot.settings import get_settings
 
+    os.environ.setdefault("MONOBOT_ONNX_THREADS", "1")  # many questions at once: one thread per inference
+
     if args.store:
         os.environ["MONOBOT_STORE"] = str(args.store.resolve())  # workers build their settings from the environment
         get_settings.cache_clear()

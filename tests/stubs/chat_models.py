@@ -11,6 +11,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from bot.text import split_sentences
+
 
 class ScriptedChatModel(BaseChatModel):
     """Calls `script(messages)` for each reply; the script may sleep or raise to play a bad provider."""
@@ -30,14 +32,19 @@ class ScriptedChatModel(BaseChatModel):
 def excerpts(messages: list[BaseMessage]) -> dict[int, str]:
     """The numbered excerpts the bot put in its prompt."""
     text = messages[-1].content
-    body = text.split("Excerpts:", 1)[1].split("\nQuestion:", 1)[0]
-    parts = re.split(r"\n?\[(\d+)\] ", body)
-    return {int(n): chunk.split("\n", 1)[1] if "\n" in chunk else chunk for n, chunk in zip(parts[1::2], parts[2::2])}
+    body = text.split("Excerpts:", 1)[1].split("\nQuestion:", 1)[0].strip()
+    out = {}
+    for block in body.split("\n\n"):  # "[n] Title — Section" then the excerpt; blocks are blank-line separated
+        header, _, excerpt = block.partition("\n")
+        m = re.match(r"\[(\d+)\] ", header)
+        if m:
+            out[int(m.group(1))] = excerpt
+    return out
 
 
 def quote_first_sentence_with_number(messages: list[BaseMessage]) -> str:
     for n, text in excerpts(messages).items():
-        for sentence in re.split(r"(?<=[.!?])\s+", text.replace("\n", " ")):
+        for sentence in split_sentences(text.replace("\n", " ")):
             clean = re.sub(r"\[\d+\]", "", sentence).strip()
             if re.search(r"\d", clean) and "|" not in sentence:
                 return f"In short: {clean} [{n}]"
