@@ -46,6 +46,19 @@ class SubjectMatcher:
 
     def __post_init__(self) -> None:
         self._keys = {_key(s): s for s in self.subjects if _key(s)}
+        # Fuzzy candidates by (first letter, length): a typo is looked up among a few keys, not all of them,
+        # so matching stays fast with ten thousand monograph subjects.
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for key in self._keys:
+            self._buckets.setdefault((key[0], len(key)), []).append(key)
+
+    def _fuzzy(self, word: str) -> str | None:
+        budget = typo_budget(word)
+        for length in range(len(word) - budget, len(word) + budget + 1):
+            for key in self._buckets.get((word[0], length), ()):
+                if edit_distance(word, key, budget) <= min(budget, typo_budget(key)):
+                    return self._keys[key]
+        return None
 
     def find(self, text: str) -> list[str]:
         """Subjects named in the text, in order of first mention ("cerebrolisin" and "bpc 157" count)."""
@@ -55,7 +68,7 @@ class SubjectMatcher:
         for word in candidates:
             subject = self._keys.get(word)
             if subject is None and len(word) >= 5:
-                subject = next((s for k, s in self._keys.items() if edit_distance(word, k) <= min(typo_budget(word), typo_budget(k))), None)
+                subject = self._fuzzy(word)
             if subject and subject not in found:
                 found.append(subject)
         return found

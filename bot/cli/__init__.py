@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-COMMANDS = ["ingest", "ask", "chat", "guardrail", "eval_cmd", "serve", "load", "slack"]
+COMMANDS = ["ingest", "ask", "chat", "guardrail", "eval_cmd", "serve", "load", "slack", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,167 @@
+"""`monobot bench`: ingest, re-ingest, warm and cold latency, memory and index size, measured in one run
+side by side with plain sentence-transformers encoding, a bare embed + Chroma query and the stock
+LangChain recipe. Every figure comes from this run; ratios compare numbers taken minutes apart on the
+same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..settings import REPO_ROOT, Settings
+from .measure import folder_mb, machine, pct, run_measured
+from .synthetic import generate, questions_for
+
+SAMPLE_QUESTIONS = [
+    "Is Cerebrolysin safe?", "What did the CASTA trial find?", "Does Semax improve memory?", "Has BPC-157 been tested in humans?",
+    "Is Selank approved by the FDA?", "What was the risk ratio for non-fatal serious adverse events with Cerebrolysin?",
+    "Can Cerebrolysin cause an allergic reaction?", "How much Semax should I take?", "what about allergic reactions?", "Is Noopept safe?",
+    "How long did CARS give Cerebrolysin?", "Does Selank work for anxiety?",
+]
+TARGETS = {
+    "warm_p50_ms": 20.0, "warm_p95_ms": 40.0, "ratio_to_bare_max": 1.5, "cold_ask_s": 2.0,
+    "unchanged_reingest_10k_s": 10.0, "ingest_vs_st_min": 1.5, "peak_memory_10k_mb": 2048.0,
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _env(store: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "MONOBOT_STORE": str(store), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **extra}
+
+
+def _fresh_store(path: Path, models: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    (path / "models").symlink_to(models.resolve(), target_is_directory=True)
+    return path
+
+
+def st_encode_rate(texts: list[str]) -> float:
+    """Chunks per second of plain sentence-transformers encoding (torch, batch 32), on the same chunk texts."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    from ..embedding import resolve_model_path
+
+    model = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
+    model.encode(texts[:64], batch_size=32)
+    started = time.perf_counter()
+    model.encode(texts, batch_size=32)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def chunk_texts(corpus: Path, limit: int) -> list[str]:
+    from ..index import get_embedder
+    from ingest.chunk import chunk_document
+    from ingest.load import find_files, parse_file
+
+    settings = Settings()
+    embedder = get_embedder(settings)
+    files, _ = find_files([corpus])
+    texts: list[str] = []
+    for path in files:
+        doc = parse_file(path, settings.site_url)
+        texts += [r.embed_text for r in chunk_document(doc, embedder.count_tokens, settings.chunk_tokens, embedder.model_id)]
+        if len(texts) >= limit:
+            break
+    return texts[:limit]
+
+
+def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: list[str], repeat: int, cold_runs: int, stock_docs: int | None, st_sample: int) -> dict[str, Any]:
+    monobot = str(Path(sys.executable).parent / "monobot")
+    store = _fresh_store(work / f"store-{name}", models)
+    result: dict[str, Any] = {"corpus": str(corpus), "documents": len(list(corpus.glob("*.txt")))}
+
+    log(f"{name}: ingest")
+    code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(store))
+    if code != 0:
+        raise RuntimeError(f"ingest failed: {err[-2000:]}")
+    report = json.loads(out)
+    result["ingest"] = {"chunks": report["chunks"], "embedded": report["embedded"], "seconds": round(report["seconds"], 2), "wall_seconds": round(wall, 2),
+                        "chunks_per_s": round(report["chunks"] / report["seconds"], 1), "peak_rss_mb": round(rss, 1)}
+    log(f"{name}: {result['ingest']}")
+
+    code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(store))
+    again = json.loads(out)
+    result["reingest_unchanged"] = {"seconds": round(again["seconds"], 3), "wall_seconds": round(wall, 2), "embedded": again["embedded"], "changed": again["changed"], "peak_rss_mb": round(rss, 1)}
+    result["index_mb"] = round(folder_mb(store), 1)
+
+    log(f"{name}: ingest again with MONOBOT_SENTENCE_VECTORS=pooled (the faster, slightly worse option)")
+    pooled_store = _fresh_store(work / f"store-{name}-pooled", models)
+    code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(pooled_store, MONOBOT_SENTENCE_VECTORS="pooled"))
+    if code == 0:
+        pooled = json.loads(out)
+        result["ingest_pooled"] = {"seconds": round(pooled["seconds"], 2), "chunks_per_s": round(pooled["chunks"] / pooled["seconds"], 1), "peak_rss_mb": round(rss, 1)}
+    shutil.rmtree(pooled_store, ignore_errors=True)
+
+    log(f"{name}: plain sentence-transformers encoding of {st_sample} chunks")
+    texts = chunk_texts(corpus, st_sample)
+    st_rate = st_encode_rate(texts)
+    result["st_encode"] = {"chunks": len(texts), "chunks_per_s": round(st_rate, 1)}
+    result["ingest_vs_st"] = round(result["ingest"]["chunks_per_s"] / st_rate, 2)
+    if "ingest_pooled" in result:
+        result["ingest_pooled_vs_st"] = round(result["ingest_pooled"]["chunks_per_s"] / st_rate, 2)
+
+    log(f"{name}: warm queries ({len(questions)} questions × {repeat})")
+    config = work / f"query-{name}.json"
+    stock_dir = work / f"stock-{name}"
+    shutil.rmtree(stock_dir, ignore_errors=True)
+    config.write_text(json.dumps({"store": str(store), "questions": questions, "repeat": repeat, "corpus": str(corpus), "stock_dir": str(stock_dir) if stock_docs != 0 else None, "stock_docs": stock_docs}))
+    code, out, err, wall, rss = run_measured([sys.executable, "-m", "bot.bench.query_worker", str(config)], _env(store))
+    if code != 0:
+        raise RuntimeError(f"query worker failed: {err[-2000:]}")
+    query = json.loads(out.strip().splitlines()[-1])
+    query["process_peak_rss_mb"] = round(rss, 1)  # includes the stock recipe built afterwards in the same process
+    result["query"] = query
+    total = query["stages_ms"]["total"]["p50"]
+    result["ratio_to_bare"] = round(total / query["bare_embed_chroma_ms"]["p50"], 2)
+    if "stock_langchain_ms" in query:
+        result["ratio_to_stock"] = round(total / query["stock_langchain_ms"]["p50"], 2)
+    shutil.rmtree(stock_dir, ignore_errors=True)
+
+    log(f"{name}: cold `monobot ask` × {cold_runs}")
+    colds = []
+    for i in range(cold_runs):
+        code, out, err, wall, rss = run_measured([monobot, "ask", questions[i % len(questions)], "--json"], _env(store))
+        if code != 0:
+            raise RuntimeError(f"cold ask failed: {err[-2000:]}")
+        colds.append(wall)
+    result["cold_ask_s"] = {"median": round(statistics.median(colds), 3), "min": round(min(colds), 3), "runs": [round(c, 3) for c in colds]}
+    return result
+
+
+def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock_docs: int = 1000, st_sample: int = 2000, include_sample: bool = True) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / "work"
+    work.mkdir(exist_ok=True)
+    models = work / "models"
+    models.mkdir(exist_ok=True)
+    # Export (and quantise) the model once, before anything is timed.
+    from ..embedding import load_embedder
+
+    load_embedder(Settings().embed_model, Settings().embed_backend, models)
+
+    results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "targets": TARGETS, "corpora": {}}
+    if include_sample:
+        results["corpora"]["sample"] = bench_corpus("sample", REPO_ROOT / "corpus", work, models, SAMPLE_QUESTIONS, repeat, cold_runs, stock_docs, st_sample)
+    for n in scales:
+        corpus = work / f"synthetic-{n}"
+        log(f"generating {n} synthetic monographs")
+        generate(n, corpus)
+        questions = questions_for(corpus)
+        results["corpora"][f"synthetic-{n}"] = bench_corpus(f"synthetic-{n}", corpus, work, models, questions, repeat, cold_runs, stock_docs, st_sample)
+        (out / "bench.json").write_text(json.dumps(results, indent=2))  # keep what is done if a later scale is stopped
+    from .report import write
+
+    write(results, out)
+    return results
