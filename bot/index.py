@@ -221,16 +221,35 @@ class LiveInfo:
 
 @dataclass
 class Snapshot:
-    """One generation, opened: everything a question needs, fixed for the whole question."""
+    """One generation, opened: everything a question needs, fixed for the whole question.
+
+    Reads go through `query` and `fetch`, which turn any store failure (a Chroma server gone, a
+    timeout) into IndexUnavailable and drop the cached handles, so the next question reconnects.
+    """
 
     info: LiveInfo
     collection: Any
     lexical: LexicalIndex
+    on_failure: Any = None
+
+    def _guard(self, call: Any, **kwargs: Any) -> Any:
+        try:
+            return call(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - whatever the store raised, the question cannot be answered now
+            if self.on_failure is not None:
+                self.on_failure()
+            raise IndexUnavailable(f"the store did not answer ({type(exc).__name__})") from exc
+
+    def query(self, **kwargs: Any) -> dict:
+        return self._guard(self.collection.query, **kwargs)
+
+    def fetch(self, **kwargs: Any) -> dict:
+        return self._guard(self.collection.get, **kwargs)
 
     def get(self, ids: list[str]) -> dict[str, ChunkRecord]:
         if not ids:
             return {}
-        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        got = self.fetch(ids=ids, include=["documents", "metadatas"])
         return {i: ChunkRecord.from_chroma(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
 
@@ -243,11 +262,22 @@ def open_client(settings: Settings) -> Any:
         from urllib.parse import urlparse
 
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
-        return chromadb.HttpClient(
+        client = chromadb.HttpClient(
             host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https", settings=chroma_settings
         )
+        _bound_timeouts(client, settings.chroma_timeout)
+        return client
     Path(settings.store).mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(Path(settings.store) / "chroma"), settings=chroma_settings)
+
+
+def _bound_timeouts(client: Any, seconds: float) -> None:
+    """chromadb's HTTP client waits forever by default; a hung server must not hang every question."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 2.0))
 
 
 class IndexStore:
@@ -349,7 +379,7 @@ class IndexStore:
             except Exception as exc:  # noqa: BLE001
                 raise IndexUnavailable(f"live collection {info.collection} cannot be opened: {exc}") from exc
             lexical = self._load_lexical(info.collection, collection)
-            self._snapshot = Snapshot(info=info, collection=collection, lexical=lexical)
+            self._snapshot = Snapshot(info=info, collection=collection, lexical=lexical, on_failure=self.forget)
             self._token = token
             return self._snapshot
 
@@ -379,10 +409,13 @@ class IndexStore:
         return snap.info
 
     def forget(self) -> None:
-        """Drop cached handles, e.g. after the Chroma server restarted."""
+        """Drop cached handles (and the server connection), e.g. after the Chroma server went away."""
         with self._lock:
             self._snapshot = None
             self._pointer_seen = (None, 0.0)
+            self._token = None
+            if self.server_mode:
+                self._client = None
 
     # -- writing (ingest only)
     def lock(self) -> IngestLock:

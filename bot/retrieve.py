@@ -112,9 +112,7 @@ class Retriever:
         return hits
 
     def _query(self, snap: Snapshot, qvec: np.ndarray, where: dict | None) -> list[Hit]:
-        got = snap.collection.query(
-            query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["documents", "metadatas", "distances"]
-        )
+        got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["documents", "metadatas", "distances"])
         return [
             Hit(ChunkRecord.from_chroma(i, d, m), cosine=1.0 - float(dist))
             for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
@@ -128,7 +126,7 @@ class Retriever:
             by_id[hit.record.id] = hit
         missing = [cid for cid, _ in lexical[:8] if cid not in by_id]  # lower BM25 ranks add little to the fusion
         if missing:
-            got = snap.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            got = snap.fetch(ids=missing, include=["documents", "metadatas", "embeddings"])
             for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
                 by_id[i] = Hit(ChunkRecord.from_chroma(i, d, m), cosine=float(np.dot(qvec, np.asarray(e, dtype=np.float32))))
         for rank, (cid, _) in enumerate(lexical):

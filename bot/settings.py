@@ -36,6 +36,7 @@ class Settings(BaseSettings):
 
     store: Path = Field(default_factory=_default_store, description="Folder of the embedded Chroma store and its sidecar files (lexical index, manifests, cached ONNX model).")
     chroma_url: str | None = Field(default=None, description="URL of a Chroma server (http://host:port); when set, the index lives there instead of the embedded store.")
+    chroma_timeout: float = Field(default=5.0, gt=0, description="Seconds before a request to the Chroma server is abandoned (the question then gets a 503).")
     collection: str = Field(default="monobot", description="Name prefix of the Chroma collections holding the index.")
     corpus: Path = Field(default_factory=_default_corpus, description="Monographs ingested automatically when `ask`/`chat`/`serve` find an empty index.")
     site_url: str = Field(default="https://example.org/monographs/", description="Base URL of the site; section links are SITE_URL + slug + '#' + anchor.")

@@ -61,7 +61,9 @@ class StockRAG:
             directory = Path(tmp.name)
         client = chromadb.PersistentClient(path=str(directory), settings=ChromaSettings(anonymized_telemetry=False))
         store = Chroma(client=client, collection_name="stock", embedding_function=ModelEmbeddings(embedder), collection_metadata={"hnsw:space": "cosine"})
-        store.add_texts(texts, metadatas=metadatas)
+        batch = client.get_max_batch_size()
+        for start in range(0, len(texts), batch):  # Chroma caps one add at max_batch_size records
+            store.add_texts(texts[start : start + batch], metadatas=metadatas[start : start + batch])
         return cls(store, tmp)
 
     def search(self, question: str, k: int = 4) -> list[Hit]:

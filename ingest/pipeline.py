@@ -318,6 +318,8 @@ def _fill(
         target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings)
         ids.extend(r.id for r in batch)
         texts.extend(r.embed_text for r in batch)
+        for r in batch:
+            r.sentence_vectors = None  # written; keeping them would hold every vector of a large corpus in memory
         embedded = sum(1 for r in batch if r.vkey not in reusable)
         report.embedded += embedded
         bar.update(embedded)

@@ -154,6 +154,7 @@ def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "targets": TARGETS, "corpora": {}}
     if include_sample:
         results["corpora"]["sample"] = bench_corpus("sample", REPO_ROOT / "corpus", work, models, SAMPLE_QUESTIONS, repeat, cold_runs, stock_docs, st_sample)
+        (out / "bench.json").write_text(json.dumps(results, indent=2))
     for n in scales:
         corpus = work / f"synthetic-{n}"
         log(f"generating {n} synthetic monographs")

@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-COMMANDS = ["ingest", "ask", "chat", "guardrail", "eval_cmd", "serve", "load", "slack", "bench"]
+COMMANDS = ["ingest", "ask", "chat", "guardrail", "eval_cmd", "serve", "load", "slack", "bench", "soak"]
 
 
 def build_parser() -> argparse.ArgumentParser:

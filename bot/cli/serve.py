@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MONOBOT_STORE"] = str(args.store.resolve())  # workers build their settings from the environment
         get_settings.cache_clear()
     settings = settings_from(args)
+    from bot import logs
+
+    logs.configure(settings.log_level, logs.secrets_of(settings), settings.debug)
     ensure_index(settings, IndexStore(settings), get_embedder(settings))
     print(f"monobot: serving on http://{args.host}:{args.port} (demo page: /demo, API docs: /docs)")
     uvicorn.run(
@@ -41,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=None,  # keep monobot's JSON-lines handler for uvicorn's own messages
         timeout_graceful_shutdown=10,
     )
     return 0

@@ -21,6 +21,9 @@ def run(args: argparse.Namespace) -> int:
     missing = [name for name, value in (("MONOBOT_SLACK_BOT_TOKEN", settings.slack_bot_token), ("MONOBOT_SLACK_APP_TOKEN", settings.slack_app_token)) if value is None]
     if missing:
         return fail(f"{' and '.join(missing)} must be set for Socket Mode (see docs/slack.md)")
+    from bot import logs
+
+    logs.configure(settings.log_level, logs.secrets_of(settings), settings.debug)
     ensure_index(settings, IndexStore(settings), get_embedder(settings))
     print("monobot: connecting to Slack in Socket Mode (Ctrl-C to stop)")
     try:

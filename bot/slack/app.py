@@ -19,6 +19,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from .. import logs
 from ..answer import Answer
 from ..chain import Bot
 from ..feedback import FeedbackStore, FeedbackUnavailable, UnknownAnswer
@@ -150,6 +151,7 @@ class SlackBot:
 
     # -- listeners (lazy: run after the ack)
     def on_mention(self, event: dict) -> None:
+        logs.request_id.set(f"slack-{event.get('channel')}-{event.get('ts')}")
         if not self.seen.first(f"{event.get('channel')}:{event.get('ts')}"):
             return
         thread_ts = event.get("thread_ts") or event["ts"]
@@ -159,6 +161,7 @@ class SlackBot:
         self.answer_in_thread(event["channel"], thread_ts, threads.clean(event.get("text", "")), history, event.get("user"))
 
     def on_message(self, event: dict) -> None:
+        logs.request_id.set(f"slack-{event.get('channel')}-{event.get('ts')}")
         if event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return  # bots (including this one), edits, joins: never answered
         text = event.get("text", "")
@@ -181,6 +184,7 @@ class SlackBot:
         self.answer_in_thread(event["channel"], thread_ts, threads.clean(text), history, event.get("user"))
 
     def on_command(self, command: dict, respond: Callable[..., Any]) -> None:
+        logs.request_id.set(f"slack-command-{command.get('trigger_id', '')}")
         text = command.get("text", "").strip()
         public = text.lower().startswith("share ")
         question = text[6:].strip() if public else text

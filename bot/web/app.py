@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.base import BaseHTTPMiddleware
 
+from .. import logs
 from ..chain import Bot, build_bot
 from ..feedback import FeedbackStore
 from ..settings import Settings, get_settings
@@ -32,6 +33,7 @@ class RequestContext(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next):  # type: ignore[no-untyped-def]
         incoming = request.headers.get("x-request-id", "")
         request.state.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+        logs.request_id.set(request.state.request_id)  # every log line of this request carries it
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return errors.error_response(request, 413, "request_too_large", f"request body over {MAX_BODY_BYTES} bytes")
