@@ -81,7 +81,7 @@ class LexicalIndex:
             if scores is None:
                 scores = np.zeros(len(self.ids), dtype=np.float32)
             a, b = self.indptr[i], self.indptr[i + 1]
-            np.add.at(scores, self.rows[a:b], self.weights[a:b])
+            scores[self.rows[a:b]] += self.weights[a:b]  # rows are unique within one term's postings
         if scores is None:
             return []
         k = min(k, len(scores))

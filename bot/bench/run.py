@@ -77,7 +77,7 @@ def chunk_texts(corpus: Path, limit: int) -> list[str]:
     return texts[:limit]
 
 
-def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: list[str], repeat: int, cold_runs: int, stock_docs: int | None, st_sample: int) -> dict[str, Any]:
+def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: list[str], repeat: int, cold_runs: int, stock_docs: int | None, st_sample: int, pooled: bool = True) -> dict[str, Any]:
     monobot = str(Path(sys.executable).parent / "monobot")
     store = _fresh_store(work / f"store-{name}", models)
     result: dict[str, Any] = {"corpus": str(corpus), "documents": len(list(corpus.glob("*.txt")))}
@@ -96,13 +96,14 @@ def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: l
     result["reingest_unchanged"] = {"seconds": round(again["seconds"], 3), "wall_seconds": round(wall, 2), "embedded": again["embedded"], "changed": again["changed"], "peak_rss_mb": round(rss, 1)}
     result["index_mb"] = round(folder_mb(store), 1)
 
-    log(f"{name}: ingest again with MONOBOT_SENTENCE_VECTORS=pooled (the faster, slightly worse option)")
-    pooled_store = _fresh_store(work / f"store-{name}-pooled", models)
-    code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(pooled_store, MONOBOT_SENTENCE_VECTORS="pooled"))
-    if code == 0:
-        pooled = json.loads(out)
-        result["ingest_pooled"] = {"seconds": round(pooled["seconds"], 2), "chunks_per_s": round(pooled["chunks"] / pooled["seconds"], 1), "peak_rss_mb": round(rss, 1)}
-    shutil.rmtree(pooled_store, ignore_errors=True)
+    if pooled:
+        log(f"{name}: ingest again with MONOBOT_SENTENCE_VECTORS=pooled (the faster, slightly worse option)")
+        pooled_store = _fresh_store(work / f"store-{name}-pooled", models)
+        code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(pooled_store, MONOBOT_SENTENCE_VECTORS="pooled"))
+        if code == 0:
+            report_pooled = json.loads(out)
+            result["ingest_pooled"] = {"seconds": round(report_pooled["seconds"], 2), "chunks_per_s": round(report_pooled["chunks"] / report_pooled["seconds"], 1), "peak_rss_mb": round(rss, 1)}
+        shutil.rmtree(pooled_store, ignore_errors=True)
 
     log(f"{name}: plain sentence-transformers encoding of {st_sample} chunks")
     texts = chunk_texts(corpus, st_sample)
@@ -140,7 +141,7 @@ def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: l
     return result
 
 
-def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock_docs: int = 1000, st_sample: int = 2000, include_sample: bool = True) -> dict[str, Any]:
+def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock_docs: int = 1000, st_sample: int = 2000, include_sample: bool = True, pooled: bool = True) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
     work.mkdir(exist_ok=True)
@@ -153,14 +154,14 @@ def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock
 
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "targets": TARGETS, "corpora": {}}
     if include_sample:
-        results["corpora"]["sample"] = bench_corpus("sample", REPO_ROOT / "corpus", work, models, SAMPLE_QUESTIONS, repeat, cold_runs, stock_docs, st_sample)
+        results["corpora"]["sample"] = bench_corpus("sample", REPO_ROOT / "corpus", work, models, SAMPLE_QUESTIONS, repeat, cold_runs, stock_docs, st_sample, pooled)
         (out / "bench.json").write_text(json.dumps(results, indent=2))
     for n in scales:
         corpus = work / f"synthetic-{n}"
         log(f"generating {n} synthetic monographs")
         generate(n, corpus)
         questions = questions_for(corpus)
-        results["corpora"][f"synthetic-{n}"] = bench_corpus(f"synthetic-{n}", corpus, work, models, questions, repeat, cold_runs, stock_docs, st_sample)
+        results["corpora"][f"synthetic-{n}"] = bench_corpus(f"synthetic-{n}", corpus, work, models, questions, repeat, cold_runs, stock_docs, st_sample, pooled)
         (out / "bench.json").write_text(json.dumps(results, indent=2))  # keep what is done if a later scale is stopped
     from .report import write
 
