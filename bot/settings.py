@@ -50,9 +50,10 @@ class Settings(BaseSettings):
     llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.")
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to an OpenAI-compatible base URL given in MONOBOT_LLM.")
     llm_api_key: str | None = Field(default=None, description="API key for the LLM provider (otherwise the provider's own variable, e.g. OPENAI_API_KEY).")
+    llm_context_tokens: int = Field(default=3000, ge=200, description="Most excerpt tokens (tiktoken cl100k) put in one LLM prompt; lower-ranked excerpts beyond it are left out.")
     llm_timeout: float = Field(default=20.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive answer.")
 
-    abstain_threshold: float = Field(default=0.42, description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/retrieval.md).")
+    abstain_threshold: float = Field(default=0.42, description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/eval.md).")
     weak_threshold: float = Field(default=0.52, description="Evidence score below which an answer is flagged as weakly supported.")
     top_k: int = Field(default=4, ge=1, le=10, description="Most excerpts cited in one answer.")
 

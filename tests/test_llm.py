@@ -107,3 +107,32 @@ def test_openai_compatible_server(sample_settings, sample_store, embedder, opena
     assert server_error.mode == "extractive" and server_error.status == "answered"
     invented = bot.ask(QUESTION)
     assert invented.mode == "extractive" and "3.3" not in invented.answer
+
+
+def test_prompt_budget_is_counted_with_tiktoken(sample_settings, sample_store, embedder):
+    from bot.llm import count_llm_tokens, within_budget
+
+    assert count_llm_tokens("Cerebrolysin is a peptide mixture.") > 3
+    big = [Citation(n=i, doc="d", title="T", section="S", url="u", excerpt="word " * 400) for i in range(1, 5)]
+    assert [c.n for c in within_budget(big, 900)] == [1, 2]
+    assert [c.n for c in within_budget(big, 10)] == [1]  # the best excerpt always goes in
+    seen = []
+
+    def script(messages):
+        seen.append(messages[-1].content)
+        return "It was well tolerated. [1]"
+
+    settings = sample_settings.model_copy(update={"llm_context_tokens": 200})
+    Bot(settings, sample_store, embedder, chat_model=ScriptedChatModel(script=script)).ask(QUESTION)
+    assert seen and seen[0].count("\n[") <= 2  # only what fits the 200-token budget was sent
+
+
+def test_guardrail_judge_reads_the_model_and_survives_its_failures(sample_settings):
+    from bot.guard.judge import LLMJudge
+    from bot.prompts import Prompts
+
+    prompts = Prompts(sample_settings.prompts_dir)
+    refuse = LLMJudge(ScriptedChatModel(script=lambda m: "self_administration"), prompts, timeout=5).classify("how do I do it", [])
+    assert refuse.decision == "refuse" and refuse.category == "self_administration"
+    assert LLMJudge(ScriptedChatModel(script=lambda m: "allow"), prompts, timeout=5).classify("is it safe?", []) is None
+    assert LLMJudge(ScriptedChatModel(script=raiser), prompts, timeout=5).classify("x", []) is None
