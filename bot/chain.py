@@ -211,8 +211,9 @@ class Bot:
         return turn
 
     def _abstain(self, turn: Turn, ev: dict) -> Answer:
-        subjects = self.store.snapshot().info.subjects
-        covered = ", ".join(subjects[:-1]) + (f" and {subjects[-1]}" if len(subjects) > 1 else "".join(subjects))
+        subjects = sorted(self.store.snapshot().info.subjects, key=str.lower)
+        shown = subjects[:8] + ([f"{len(subjects) - 8} more"] if len(subjects) > 8 else [])
+        covered = ", ".join(shown[:-1]) + (f" and {shown[-1]}" if len(shown) > 1 else "".join(shown))
         return Answer(
             question=turn.question,
             status="abstained",
