@@ -133,10 +133,11 @@ class Bot:
         return turn
 
     def _matcher(self) -> SubjectMatcher:
-        info = self.store.snapshot().info
+        snapshot = self.store.snapshot()
+        info = snapshot.info
         matcher = self._matchers.get(info.collection)
         if matcher is None:
-            matcher = SubjectMatcher(info.subjects)
+            matcher = SubjectMatcher(info.subjects, known=snapshot.lexical.known)
             self._matchers = {info.collection: matcher}
         return matcher
 

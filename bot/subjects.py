@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .text import iter_words, normalize, terms
+from .text import STOPWORDS, iter_words, normalize, stem, terms
 
 
 def _key(name: str) -> str:
@@ -36,6 +36,9 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+_COMMON = STOPWORDS | {"what", "whats", "which", "when", "where", "does", "doesnt", "dont", "about"}
+
+
 def typo_budget(word: str) -> int:
     return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
 
@@ -43,6 +46,10 @@ def typo_budget(word: str) -> int:
 @dataclass
 class SubjectMatcher:
     subjects: list[str]
+    # Words the corpus itself uses ("patients", "trial") are spelt as meant, so they are never typo-matched
+    # against subject names, nor are word pairs that contain one ("is cerebrolisin" is matched by its
+    # second word alone): with ten thousand subjects that skips nearly all of the fuzzy work.
+    known: Callable[[str], bool] = field(default=lambda word: False)
 
     def __post_init__(self) -> None:
         self._keys = {_key(s): s for s in self.subjects if _key(s)}
@@ -65,9 +72,10 @@ class SubjectMatcher:
         words = list(iter_words(text))
         found: list[str] = []
         candidates = words + [a + b for a, b in zip(words, words[1:])] + [a + b + c for a, b, c in zip(words, words[1:], words[2:])]
-        for word in candidates:
+        parts = [[w] for w in words] + [[a, b] for a, b in zip(words, words[1:])] + [[a, b, c] for a, b, c in zip(words, words[1:], words[2:])]
+        for word, pieces in zip(candidates, parts):
             subject = self._keys.get(word)
-            if subject is None and len(word) >= 5:
+            if subject is None and len(word) >= 5 and not any(p in _COMMON or p in self._keys or self.known(stem(p)) for p in pieces):
                 subject = self._fuzzy(word)
             if subject and subject not in found:
                 found.append(subject)

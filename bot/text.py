@@ -89,6 +89,7 @@ _STOPWORDS = frozenset(
     the their theirs them then there these they this those through to too under until up very was we were what when where which while
     who whom why will with would you your yours also may might must shall us tell know like get got ok okay please thanks thank""".split()
 )
+STOPWORDS = _STOPWORDS  # shared with subject matching
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _NON_RE = re.compile(r"\bnon[-\s]+([a-z]{3,})")
