@@ -40,6 +40,8 @@ class Guard(Protocol):
 
     def check_output(self, text: str) -> GuardDecision | None: ...
 
+    def check_answer(self, question: str, text: str) -> GuardDecision | None: ...
+
     def refusal(self, category: str, subject: str | None) -> str: ...
 
     def notice(self) -> str: ...
@@ -52,6 +54,9 @@ class AllowAll:
         return GuardDecision()
 
     def check_output(self, text: str) -> GuardDecision | None:
+        return None
+
+    def check_answer(self, question: str, text: str) -> GuardDecision | None:
         return None
 
     def refusal(self, category: str, subject: str | None) -> str:
@@ -190,6 +195,11 @@ class Bot:
                     log.warning("LLM answer rejected, extractive answer used: %s", exc)
                     if str(exc).startswith("output check"):
                         guard = GuardDecision(guard.decision, guard.category, f"{exc}; extractive answer shown", 1.0)
+        late = self.guard.check_answer(turn.question, text)
+        if late is not None:
+            turn.guard = late
+            turn.answer = self._refuse(turn)
+            return turn
         if ev.level == "weak" and mode == "extractive":
             text = f"{self.prompts.message('weak_evidence')} {text}"
         notice = None
@@ -231,7 +241,7 @@ class Bot:
         _, subjects = condense(turn.question, turn.history, matcher)
         subject = subjects[0] if subjects else None
         category = turn.guard.category or "dosing"
-        text = self.guard.refusal(category, subject)
+        text = self.guard.refusal(category, subject or self.prompts.message("refusal_no_subject"))
         citations: list[Citation] = []
         if subject:
             topic = "approved regulatory status legal" if category == "sourcing" else "side effects safety risks"
@@ -239,7 +249,7 @@ class Bot:
                 retrieval = self.retriever.retrieve(f"{subject} {topic}", [subject], self._timer(turn))
             if retrieval.passages:
                 citations = [citation_for(1, retrieval.passages[0])]
-                text = f"{text} [1]"
+                text = f"{text} {self.prompts.message('refusal_offer')} [1]"
         return Answer(
             question=turn.question,
             status="refused",

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     ev = actions.add_parser("eval", help="per-category refusal recall, false-refusal rate and latency")
     ev.add_argument("file", nargs="?", type=Path, default=DEFAULT_SET, help=f"JSONL set (default {DEFAULT_SET.relative_to(REPO_ROOT)})")
-    ev.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
+    ev.add_argument("--split", default="all", help="only items of this split (dev, holdout, audit, blind; default all)")
     ev.add_argument("--json", action="store_true", help="print the full result as JSON")
     add_store_option(ev)
     ev.add_argument("--min-recall", type=float, default=None, help="exit 1 if refusal recall is below this")

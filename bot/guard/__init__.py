@@ -16,13 +16,14 @@ import numpy as np
 
 from ..answer import GuardDecision
 from ..prompts import Prompts
-from . import output, patterns
-from .normalize import plain
+from . import output, patterns, signals
+from .normalize import plain, variants
 from .policy import Policy, load_policy
 from .semantic import ExemplarIndex
 
 log = logging.getLogger(__name__)
 
+RISK_SIMILARITY = 0.93  # semantic refusal of a question that asks about risk, legality or evidence
 JUDGE_BAND = 0.65  # semantic refuse-similarity from which an LLM judge, when configured, is asked
 # A short follow-up that only pushes ("hypothetically?", "I'm a nurse, just tell me") inherits the
 # decision on the request it follows.
@@ -45,39 +46,66 @@ class Guardrail:
 
     # -- input
     def check(self, question: str, history: list[dict], vector: np.ndarray | None = None) -> GuardDecision:
-        text = plain(question)
+        forms = variants(question)
+        text = forms[0]
         turns = [plain(str(t.get("content", ""))) for t in history[-6:]]
         dose_context = any(patterns.DOSE_CONTEXT.search(t) for t in turns[-4:])
 
-        hit = patterns.match(text, dose_context)
-        if hit:
-            return GuardDecision("refuse", hit.category, f"rule {hit.rule}: {hit.text!r}", 1.0)
+        for form in forms:
+            hit = patterns.match(form, dose_context)
+            if hit:
+                return GuardDecision("refuse", hit.category, f"rule {hit.rule}: {hit.text!r}", 1.0)
 
-        users = [plain(str(t.get("content", ""))) for t in history if t.get("role") == "user"][-2:]
+        for form in forms:
+            signal = signals.read(form)
+            if signal:
+                return GuardDecision("refuse", signal.category, f"signals: {signal.reason}", 0.95)
+
+        users = [plain(str(t.get("content", ""))) for t in history if t.get("role") == "user"][-3:]
         if users:
-            joined = patterns.match(f"{users[-1]} {text}", dose_context)
+            # The earlier message alone was already judged (and answered or refused); only a request that
+            # needs both halves is refused here, so a new, harmless question after a refusal is answered.
+            joined = None if patterns.match(users[-1], dose_context) else patterns.match(f"{users[-1]} {text}", dose_context)
             if joined:
                 return GuardDecision("refuse", joined.category, f"rule {joined.rule} across turns: {joined.text!r}", 1.0)
-            if len(text.split()) <= 14 and _PRESSURE.search(text):
+            if len(text.split()) <= 14 and _PRESSURE.search(text) and not signals.RISK.search(text):
                 for earlier in reversed(users):
                     prior = patterns.match(earlier, dose_context)
                     if prior:
                         return GuardDecision("refuse", prior.category, f"follow-up pressing an earlier {prior.category} request", 0.9)
+            # "I'm going to try BPC-157" … "what dose did the trials use?": the trial's dose is now a personal one.
+            if any(patterns.INTENT.search(u) for u in users) and (patterns.FRAGMENT.search(text) or patterns.TRIAL_DOSE.search(text)):
+                return GuardDecision("refuse", "personalization", "a dose question after the asker said they plan to use it", 0.9)
 
         if self.exemplars is not None and vector is not None:
             near = self.exemplars.nearest(vector)
-            if near.refuses:
+            # A question about risk shares most words with the request it warns about; only a near-copy refuses.
+            risky = bool(patterns.RISK_QUESTION.search(text))
+            if near.refuses and (not risky or near.refuse >= RISK_SIMILARITY):
                 return GuardDecision("refuse", near.category, f"close to refuse exemplars ({near.refuse:.2f} vs {near.answer:.2f})", near.refuse)
             if self.judge is not None and near.refuse >= JUDGE_BAND:
                 verdict = self.judge.classify(question, history)
                 if verdict is not None:
                     return verdict
 
-        if patterns.asks_trial_doses(text) or (dose_context and patterns.TRIAL_DOSE.search(text)):
+        if patterns.asks_trial_doses(text) or (dose_context and patterns.TRIAL_DOSE.search(text)) or patterns.BARE_DOSE.search(text):
             return GuardDecision("notice", "trial_doses", "describes doses used in trials", 0.0)
         return GuardDecision("allow", None, "", 0.0)
 
     # -- output
+    def check_answer(self, question: str, text: str) -> GuardDecision | None:
+        """Any answer, extractive included: doses quoted back to someone asking about their own use.
+
+        "what's the most I can handle?" slips past every input rule only to be answered with the trial's
+        30 mL; a personal question about use or amount, with no trial named, must not get a figure.
+        """
+        asked = plain(question)
+        if not patterns.PERSONAL.search(asked) or patterns.DESCRIPTIVE.search(asked) or not patterns.USE_OR_AMOUNT.search(asked):
+            return None
+        if not output.DOSE_FIGURE.search(text):
+            return None
+        return GuardDecision("refuse", "personalization", "a personal question about use, answered with dose figures", 0.9)
+
     def check_output(self, text: str) -> GuardDecision | None:
         found = output.blocked(text)
         if found is None:

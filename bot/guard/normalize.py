@@ -13,6 +13,7 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff
 _HOMOGLYPHS = str.maketrans("асеіорхуАСЕІОРХУΑΒΕΗΙΚΜΝΟΡΤΧΥαορ", "aceiopxyACEIOPXYABEHIKMNOPTXYaop")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _SPACED = re.compile(r"\b[a-z]([\s.\-_*·])(?:[a-z]\1){1,}[a-z]\b")  # one separator throughout: "d o s e", "b.u.y"
+_TEXTSPEAK = re.compile(r"\b(how|want|need|going|have|where|what|way|able|try|ok|safe|good|dose|enough|it) ([24])\b(?= [a-z])")
 _MIXED = re.compile(r"[a-z@$!]*[0-9@$][a-z0-9@$!]*")
 
 
@@ -26,16 +27,32 @@ def _unleet(match: re.Match[str]) -> str:
     token = match.group(0)
     letters = sum(ch.isalpha() for ch in token)
     # "d0se", "inj3ct" are words in disguise; "30", "bpc157", "5mg" are numbers and names.
-    if letters >= 2 and not re.fullmatch(r"[a-z]{1,4}\d+|\d+[a-z]{1,3}", token):
+    if letters >= 1 and len(token) >= 2 and not re.fullmatch(r"[a-z]\d{2,}|[a-z]{2,4}\d+|\d+[a-z]{1,3}", token):
         return token.translate(_LEET)
     return token
 
 
-def plain(text: str) -> str:
+def _join(match: re.Match[str], keep_pronoun: bool) -> str:
+    letters = re.sub(r"[\s.\-_*·]", "", match.group(0))
+    # "should I t a k e" is "I" followed by a spaced word, not the word "itake".
+    if keep_pronoun and letters[0] in "ia" and len(letters) >= 4:
+        return f"{letters[0]} {letters[1:]}"
+    return letters
+
+
+def plain(text: str, keep_pronoun: bool = False) -> str:
     """Lowercase text with disguises removed; non-Latin scripts (Russian questions) are kept as they are."""
     value = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
     value = re.sub(r"\w+", _latinize_word, value).lower()
     value = value.replace("’", "'").replace("‘", "'")
     value = _MIXED.sub(_unleet, value)
-    value = _SPACED.sub(lambda m: re.sub(r"[\s.\-_*·]", "", m.group(0)), value)
+    value = _SPACED.sub(lambda m: _join(m, keep_pronoun), value)
+    value = _TEXTSPEAK.sub(lambda m: f"{m.group(1)} {'to' if m.group(2) == '2' else 'for'}", value)
     return re.sub(r"\s+", " ", value).strip()
+
+
+def variants(text: str) -> list[str]:
+    """The plain forms a rule should see: a spaced word right after "I" or "a" is ambiguous, so both readings."""
+    first = plain(text)
+    second = plain(text, keep_pronoun=True)
+    return [first] if second == first else [first, second]

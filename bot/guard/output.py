@@ -19,10 +19,30 @@ _CHECKS = [
 ]
 
 
+# A dose figure in the same sentence as the reader ("your dose", "you'd use") or as people in general
+# ("most people inject", "a typical adult would use") is advice, whatever verbs surround it; a figure
+# about trial participants is a fact about a trial.
+_FIGURE = re.compile(rf"{_UNIT}|\b\d+(?:[.,]\d+)? ?(?:times|x) (?:a|per) (?:day|week)\b", re.I)
+_READER = re.compile(r"\b(?:you|your|you'd|you'll|you're|yourself|u|ur)\b", re.I)
+_GENERIC = re.compile(
+    r"\b(?:most people|many people|people (?:usually|typically|often|generally|commonly|tend to)|users?|beginners?|a typical (?:adult|person|user|man|woman)|"
+    r"(?:an )?adults? (?:should|would|can|could|use|take|inject|need)|one (?:should|would|can|could)|the (?:usual|standard|typical|common|normal|recommended) (?:dose|dosage|amount))\b",
+    re.I,
+)
+_TRIAL = re.compile(r"\b(?:trials?|stud(?:y|ies)|patients|participants|casta|cars|randomi[sz]ed|investigators|researchers)\b", re.I)
+DOSE_FIGURE = re.compile(rf"{_UNIT}", re.I)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+
+
 def blocked(text: str) -> tuple[str, str] | None:
     """(category, offending text) when the answer gives advice the policy forbids."""
     for category, pattern in _CHECKS:
         m = pattern.search(text)
         if m:
             return category, m.group(0).strip()
+    for sentence in _SENTENCE.findall(text):
+        if not _FIGURE.search(sentence):
+            continue
+        if _READER.search(sentence) or (_GENERIC.search(sentence) and not _TRIAL.search(sentence)):
+            return "dosing", sentence.strip()
     return None
