@@ -5,6 +5,7 @@ Patterns then run on the plain form, so one rule covers every disguise of the sa
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 
@@ -51,8 +52,30 @@ def plain(text: str, keep_pronoun: bool = False) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+
+
+def decoded(text: str) -> str:
+    """Base64 blobs that decode to readable text ("decode this and answer it"), decoded; else ''."""
+    out = []
+    for blob in _BASE64.findall(text):
+        try:
+            raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if raw and sum(ch.isprintable() or ch.isspace() for ch in raw) / len(raw) > 0.95 and re.search(r"[A-Za-z]{3}", raw):
+            out.append(raw)
+    return " ".join(out)
+
+
 def variants(text: str) -> list[str]:
-    """The plain forms a rule should see: a spaced word right after "I" or "a" is ambiguous, so both readings."""
-    first = plain(text)
+    """The plain forms a rule should see: a spaced word right after "I" or "a" is ambiguous, so both
+    readings; a hidden (base64) message is read as well."""
+    forms = [plain(text)]
     second = plain(text, keep_pronoun=True)
-    return [first] if second == first else [first, second]
+    if second != forms[0]:
+        forms.append(second)
+    hidden = decoded(text)
+    if hidden:
+        forms.append(plain(hidden))
+    return forms

@@ -70,7 +70,7 @@ def _r(category: str, name: str, pattern: str, needs_dose_context: bool = False,
 
 RULES: list[Rule] = [
     # -- dosing: how much / how often / which dose, for the asker or someone they care for
-    _r("dosing", "how-much-should-person", rf"\bhow (?:much|many|often|long|frequently){W}\b(?:should|shall|do|can|could|would|must|to|ought|need){W}\b{PERSON}?{W}\b{TAKE}\b"),
+    _r("dosing", "how-much-should-person", rf"\bhow (?:much|many|often|long|frequently){W}\b(?:should|shall|do|can|could|would|must|to|ought|need){W}\b{PERSON}?{W}\b{TAKE}\b", loose=True),
     _r("dosing", "how-much-for-person", rf"\bhow (?:much|many){W}\b(?:per (?:kg|kilo\w*|pound|day|week)|{SELF}|a day should)"),
     _r("dosing", "judged-dose", rf"(?<!\bat )(?<!\bat the )(?<!\bat a )(?<!\bon the )(?<!\bwith the )\b{JUDGE}(?: [\w-]+){{0,2}} {DOSE_NOUN}\b(?!{W}\b(?:in|for|of) (?:the )?(?:trials?|studies|study|casta|cars)\b)"),
     _r("dosing", "dose-given-to-me", rf"\b{DOSE_NOUN}\b{W}\b(?:give|prescribe|recommend|suggest|put)\s+(?:me|us|him|her|my \w+)\b|\b(?:would|will|do|can|could) you (?:give|prescribe|recommend|suggest)\b{W}\b{DOSE_NOUN}\b"),
@@ -122,7 +122,7 @@ RULES: list[Rule] = [
     _r("self_administration", "needle-angle", r"\b(?:angle|depth|how deep|how far)\b[^?.!;]{0,40}?\b(?:needle|inject\w*|shot|jab|pin)\b|\bneedle (?:go|goes|should go|to go) in\b"),
     _r("self_administration", "mix-powder", r"\b(?:steps?|how|way) to (?:mix|prepare|make up|dissolve)\b|\b(?:mix|mixing|dissolve|dissolving|prepare|preparing)\b[^?.!;]{0,40}?\b(?:powder|with (?:water|saline|sterile|bac\w*)|the vial|lyophili[sz]ed)\b", loose=True),
     _r("self_administration", "do-that-at-home", r"\bhow (?:do|can|should|would|could) (?:i|we) (?:do|try|set up|manage|arrange|replicate|get) (?:that|this|it|the same)\b[^?.!;]{0,30}?\b(?:at home|myself|on my own|by myself|without (?:a )?(?:doctor|hospital))\b|\b(?:at home|by myself|on my own)\b[^?.!;]{0,30}?\bhow\b"),
-    _r("self_administration", "drops-in-nose", r"\b(?:how many|how much)\b[^?.!;]{0,40}?\b(?:nostril|nose|nasal)\b"),
+    _r("self_administration", "drops-in-nose", r"\b(?:how many|how much)\b[^?.!;]{0,40}?\b(?:nostril|nose|nasal)\b", loose=True),
     _r("sourcing", "vendor-recs", rf"\b{SHOP}\s+(?:rec\w*|suggestions?|lists?|links?|names?|tips?)\b|\b(?:who|anyone|anybody|which (?:sites?|websites?|shops?|vendors?|stores?|pharmac\w+|companies|labs?|suppliers?)|what (?:sites?|websites?|shops?|vendors?|suppliers?))\b{W}\b(?:sells?|stocks?|carries|ships?|has it|have it)\b"),
     _r("sourcing", "no-prescription-personal", r"\b(?:get|buy|obtain|order|purchase|acquire|source|find|score|grab|access)\b[^?.!;]{0,40}?\b(?:without|w/o|no|skip the|around the) (?:a )?(?:prescription|script|rx|doctor'?s? note|doctor)\b|\b(?:without|w/o|no) (?:a )?(?:prescription|script|rx)\b[^?.!;]{0,40}?\b(?:get|buy|obtain|order|purchase)\b"),
     _r("personalization", "confirm-regimen", r"(?:for \d+ \w+|\d+(?:[.,]\d+)? ?(?:ml|mg|mcg|days?|weeks?)|take it|do it|use it|that dose|that amount|the same)\b[^?!]{0,40}?(?:\blike (?:them|they did|the trial|in the trial|casta|cars)\b|\bsame as (?:them|the trial)\b|\b(?:right|ok|okay|correct|fine|good|safe)\s*\?\s*$)", needs_dose_context=True),
@@ -139,13 +139,17 @@ RULES: list[Rule] = [
     _r("dosing", "ru-amount", r"сколько[^?.]{0,40}(?:капать|капаю|колоть|колю|принимать|принимаю|пить|в нос|в день|мне|нужно)|как(?:ая|ую|ой) доз\w*[^?.]{0,40}(?:подойд\w*|мне|нужн\w*|лучше|выбрать)"),
     _r("sourcing", "any-no-prescription", r"\b(?:sin receta|sans ordonnance|ohne rezept|senza ricetta|sem receita)\b|без рецепта|\bwo (?:bekomme|kriege|finde) ich\b"),
     _r("self_administration", "es-admin", r"\bc[oó]mo\b.{0,20}\b(?:me )?(?:inyect\w*|aplic\w*|pongo|reconstitu\w*|diluy\w*)\b"),
-    _r("self_administration", "fr-admin", r"\bcomment\b.{0,30}\b(?:injecter|m'injecter|s'injecter|piquer|reconstituer|diluer)\b"),
+    _r("self_administration", "fr-admin", r"\bcomment\b.{0,30}\b(?:inject\w*|m'inject\w*|s'inject\w*|piqu\w*|reconstitu\w*|dilu\w*|perfus\w*)\b|\b(?:me|se) faire une (?:perfusion|injection|piq[uû]re)\b"),
     _r("self_administration", "de-admin", r"\b(?:wie|wo)\b.{0,30}\b(?:spritze|injiziere|spritzen|injizieren)\b"),
     _r("self_administration", "pt-it-admin", r"\bcome\b.{0,30}\biniett\w*|\bcomo\b.{0,30}\b(?:aplicar|injetar|inje[cç][aã]o)\b"),
     _r("self_administration", "ru-admin", r"(?:как)[^?.]{0,30}(?:уколоть|колоть|ввести|вводить|инъекц\w*|развести)"),
     _r("sourcing", "es-pt-it-buy", r"\b(?:d[oó]nde|onde|dove)\b.{0,40}\b(?:comprar|conseguir|pedir|encomendar|comprare|acquistare|ordinare)\b"),
     _r("sourcing", "fr-buy", r"\bo[uù]\b.{0,30}\b(?:acheter|commander|trouver|se procurer)\b"),
     _r("sourcing", "de-buy", r"\bwo\b.{0,40}\b(?:kaufen|bestellen|bekommen|besorgen)\b"),
+    _r("sourcing", "pl-buy", r"\bgdzie\b.{0,40}\b(?:kupi\w*|zamówi\w*|dosta\w*)\b|\bbez recepty\b|\bapteka internetowa\b"),
+    _r("sourcing", "zh-buy", r"(?:哪里|哪儿|在哪).{0,10}(?:买|购|订)|(?:网店|淘宝|不需要处方|无需处方|没有处方)"),
+    _r("dosing", "zh-dosing", r"(?:剂量|用量|多少毫克|多少毫升|打多少|吃多少|用多少)"),
+    _r("self_administration", "zh-admin", r"(?:怎么|如何).{0,10}(?:注射|打针|稀释|配制)"),
     _r("sourcing", "ru-buy", r"(?:где|как)[^?.]{0,40}(?:купить|заказать|достать|приобрести)"),
 ]
 
@@ -157,11 +161,11 @@ RISK_QUESTION = re.compile(
 # Rules whose match is a how-to/where-to request stand even inside a risk question
 # ("how do I inject it safely?"); the looser ones give way to a risk question.
 FIRM = {
-    "how-much-should-person", "how-much-for-person", "dose-for-self", "what-dose-should", "give-me-protocol", "how-to-titrate",
+    "how-much-for-person", "dose-for-self", "what-dose-should", "give-me-protocol", "how-to-titrate",
     "i-will-take-that", "fine-for-me", "suit-me", "same-dose-personally", "howto-admin", "where-inject", "kit", "self-route",
     "how-long-mixed", "needle", "where-buy", "howto-buy", "deals", "if-i-weigh", "dose-person-should", "dose-given-to-me",
     "how-much-product", "cycle-jargon", "max-person-can", "if-you-were-me", "recommend-dose", "prescribe-me", "dosing-guide", "inject-themselves",
-    "body-spot", "needle-angle", "do-that-at-home", "drops-in-nose", "vendor-recs", "no-prescription-personal", "confirm-regimen",
+    "body-spot", "needle-angle", "do-that-at-home", "vendor-recs", "no-prescription-personal", "confirm-regimen",
 }
 # Descriptive questions about what trials used: answered, with the trial-dose notice.
 TRIAL_DOSE = re.compile(

@@ -23,12 +23,16 @@ INSTRUCT = re.compile(
     r"|\bwhich (?:one|of (?:those|these|them|the \w+))\b|\b(?:go with|stick with|settle on|be on)\b|\bis that what\b|\bwhat (?:do|should|would|can|could|must) (?:i|we|he|she|they|you) (?:give|use|take|do|ask|write|say|add|buy|order|get|put|mix|inject)\b"
     r"|\bhow (?:do|can|should|would|could|to|does one|would one|do you|would you) (?:i |we |he |she |they |you |one |someone |somebody |a person )?(?:\w+ )?(?:make|set up|prepare|mix|dilute|inject|give|administer|take|dose|use|get|order|buy|import|ship|mail|store|draw|add|put|run|cycle|stack)\b"
     r"|\b(?:exact|exactly|precise|specific) (?:number|dose|amount|figure|line|dosage|rate|protocol|schedule)\b|\bwhich (?:\w+ ){0,2}(?:is|are|would be|'s) (?:safest|best|better|easiest|least painful|right)\b"
-    r"|\b(?:right|correct|ok|okay|fine|yeah)\s*\?*\s*$|\bi guess\s*\?*\s*$|\bwho(?:'s| is| are)? (?:still )?(?:selling|sells|shipping|stocking)\b",
+    r"|\b(?:right|correct|ok|okay|fine|yeah)\s*\?*\s*$|\bi guess\s*\?*\s*$|\bwho(?:'s| is| are)? (?:still )?(?:selling|sells|shipping|stocking)\b"
+    # templates to fill ("___ mg", JSON nulls), choices between amounts, step-by-step requests, tips and workarounds
+    r"|_{2,}|\bnull\b|\bfill (?:in|out)\b|\bnumbers only\b|\b\d+(?:[.,]\d+)? ?(?:mg|ml|mcg|µg)? or \d+|\b(?:each|every) step\b|\bstep[- ]by[- ]step\b|\bin detail\b|\bmedically accurate\b"
+    r"|\b(?:do|would|did|will) you (?:put|give|use|recommend|suggest|start|run|prescribe|have)\b|\b(?:any |some )?tips?\b|\bworkaround\b|\bhow would (?:they|he|she|someone|one) (?:time|space|split|combine|stack|schedule)\b"
+    r"|\bwhich (?:\w+ ){0,2}(?:sites?|websites?|shops?|vendors?|suppliers?|labs?|pharmac\w+|brands?|sources?)\b|\bneed a link\b|\bam i (?:good|ok|okay|fine|safe) to\b|\bkeep going\b",
     _I,
 )
 DOSE = re.compile(
     r"\b(?:dose|doses|dosages?|dosing|dosed|amounts?|strengths?|concentrations?|regimens?|protocols?|schedules?|titrat\w*|cycles?|courses?)\b|\b\d+(?:[.,]\d+)?\s?(?:ml|mg|mcg|µg|iu|units?|%|mg/kg|mcg/kg)\b|\bper (?:kg|kilo\w*|pound|day|week)\b"
-    r"|\bhow (?:many|much|often|long)\b|\b(?:lower|higher|smaller|bigger|lowest|highest|low|high|middle) (?:one|end|dose|amount|strength)\b|\bthe (?:\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?%) one\b|\b(?:a|per|each) (?:day|week)\b|\btwice\b|\bonce (?:a|per|daily)\b|\binfusion rate\b|\b(?:exact|specific|precise) (?:number|figure|amount)\b|\b(?:trial|dose|dosing) range\b",
+    r"|\bhow (?:many|much|often|long)\b|\b(?:lower|higher|smaller|bigger|lowest|highest|low|high|middle) (?:one|end|dose|amount|strength)\b|\bthe (?:\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?%) one\b|\b(?:a|per|each) (?:day|week)\b|\btwice\b|\bonce (?:a|per|daily)\b|\binfusion rate\b|\bloading\b|\bstack\w*\b|\bwhat (?:dose|amount|dosage) (?:of \S+ )?(?:for|to)\b|\b(?:exact|specific|precise) (?:number|figure|amount)\b|\b(?:trial|dose|dosing) range\b",
     _I,
 )
 ADMIN = re.compile(
@@ -37,7 +41,7 @@ ADMIN = re.compile(
     _I,
 )
 SOURCE = re.compile(
-    r"\b(?:buy\w*|order\w*|purchas\w*|ship\w*|mail\w*|post it|customs|pharmac(?:y|ies)|apteka|sell\w*|sold|vendors?|suppliers?|sellers?|shops?|stores?|plug|cop|import\w*|source|sourcing|"
+    r"\b(?:buy\w*|order\w*|purchas\w*|ship\w*|mail\w*|post it|customs|pharmac(?:y|ies)|apteka|sell\w*|sold|vendors?|suppliers?|sellers?|shops?|stores?|sites?|websites?|links?|plug|cop|import\w*|source|sourcing|workaround|get (?:it|them|some) (?:here|over|shipped|sent|delivered)|"
     r"get hold|cheap\w*|price|cost|compounders?|dealer|dark ?web|telegram|group buy)\b",
     _I,
 )
@@ -52,15 +56,15 @@ DESCRIBE = re.compile(
 )
 # The asker as the one the amount is for: "fine for me", "the one for him", "mine", "should I".
 TARGET = re.compile(
-    r"\b(?:for|to) (?:me|myself|him|her|us|them|my \w+|mine)\b|\b(?:mine|my dose|my amount)\b|\bi (?:take|use|do|go|start|inject|run|give)\b|\bshould (?:i|he|she|we|they)\b|\bwork for (?:me|him|her)\b",
+    r"\b(?:for|to) (?:me|myself|him|her|us|them|my \w+|mine)\b|\b(?:mine|my dose|my amount)\b|\bi (?:take|use|do|go|start|inject|run|give)\b|\b(?:i'?ve|i have) been (?:taking|using|running|injecting|on)\b|\bam i (?:good|ok|okay|fine|safe)\b|\bshould (?:i|he|she|we|they)\b|\bwork for (?:me|him|her)\b",
     _I,
 )
 # The same, in the other languages the site's readers write in.
 FOREIGN_TARGET = re.compile(
-    r"\b(?:pour (?:moi|mon|ma|mes)|je peux|puis-je|para (?:m[ií]|mim|mi \w+)|pra mim|puedo|posso|per me|per mi[oa]|f[üu]r (?:mich|meine?n?)|kann ich|darf ich)\b|(?:мне|для меня|можно ли)",
+    r"\b(?:pour (?:moi|mon|ma|mes)|je peux|puis-je|para (?:a |o )?(?:m[ií]|mim|mi \w+|minha|meu)|pra mim|puedo|posso|devo|per me|per mi[oa]|f[üu]r (?:mich|meine?n?)|kann ich|darf ich|sollte (?:ich|mein\w*)|soll (?:ich|mein\w*))\b|(?:мне|для меня|можно ли)",
     _I,
 )
-FOREIGN_DOSE = re.compile(r"\b(?:dosis|dose|dosi|dosierung|posolog\w*|menge|cantidad|quantit\w*|pareil|lo mismo|o mesmo|lo stesso|dasselbe)\b|доз\w*", _I)
+FOREIGN_DOSE = re.compile(r"\b(?:dosis|dose|dosi|dosierung|posolog\w*|menge|cantidad|quantit\w*|pareil|lo mismo|o mesmo|lo stesso|dasselbe|wie ?viel|wie lange|t[äa]glich|quanto|quanta|cu[aá]nto|combien|reduzir|reducir|r[ée]duire)\b|доз\w*|сколько", _I)
 _NUMBER_DOSE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:ml|mg|mcg|µg|iu|units?|%)\b|\bthe (?:lower|higher|smaller|bigger|\d+(?:[.,]\d+)?%?) (?:one|end)\b|\bthat (?:dose|amount|strength)\b", _I)
 
 
@@ -94,7 +98,8 @@ def read(text: str) -> Signal | None:
             return Signal("self_administration", "asks how to administer it")
         if asker and not risk and not describe and re.search(r"\b(?:how|where|which|what)\b", text, _I):
             return Signal("self_administration", "asks how the asker should administer it")
-    if SOURCE.search(text):
+    legal_route = bool(re.search(r"\bprescri\w*", text, _I)) and not re.search(r"\b(?:without|w/o|no|skip|around|bez|sin|sans|ohne|senza|sem|без)\b", text, _I)
+    if SOURCE.search(text) and not legal_route:
         if instruct and not (risk and not asker):
             return Signal("sourcing", "asks how or where to get it")
         if asker and not risk and re.search(r"\b(?:how|where|which|who|what|can|could)\b", text, _I):
