@@ -176,7 +176,7 @@ class Bot:
         timer = self._timer(turn)
         with timer("compose"):
             cands = candidates(turn.retrieval)
-            ev = evidence(turn.retrieval, cands, self.settings.abstain_threshold, self.settings.weak_threshold)
+            ev = evidence(turn.retrieval, cands, self.settings.abstain_threshold, self.settings.weak_threshold, self.embedder.is_word)
             if turn.unknown and (not turn.subjects or _COMPARISON.search(turn.question)):
                 ev.level, ev.reason = "none", f"names something no monograph mentions: {', '.join(turn.unknown)}"
             if ev.level == "none" or not cands:
@@ -201,7 +201,11 @@ class Bot:
             turn.answer = self._refuse(turn)
             return turn
         if ev.level == "weak" and mode == "extractive":
-            text = f"{self.prompts.message('weak_evidence')} {text}"
+            if ev.missing:
+                missing = " or ".join(f"“{_as_asked(m, turn.standalone)}”" for m in ev.missing)
+                text = f"{self.prompts.message('weak_evidence_missing', missing=missing)} {text}"
+            else:
+                text = f"{self.prompts.message('weak_evidence')} {text}"
         notice = None
         if guard.decision == "notice" or _DOSE_FIGURE.search(text):
             notice = self.guard.notice() or None
@@ -259,6 +263,12 @@ class Bot:
             mode="none",
             standalone_question=turn.question,
         )
+
+
+def _as_asked(term: str, question: str) -> str:
+    """The reader's own spelling of a (lowercased, stemmed) term: "Russia", not "russia"."""
+    found = re.search(rf"\b({re.escape(term)}\w*)", question, re.IGNORECASE)
+    return found.group(1) if found else term
 
 
 def _default_guard(prompts: Prompts, embedder: Embedder, chat_model: Any | None, settings: Settings) -> Guard:

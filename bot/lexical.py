@@ -101,6 +101,21 @@ class LexicalIndex:
     def known(self, term: str) -> bool:
         return term in self.vocab
 
+    def known_stem(self, term: str) -> bool:
+        """The corpus uses the word in some form: itself, or a word it begins ("consist" → "consists"), or the
+        word with its last letters changed ("conclude" → "concluded", "allergic" → "allergy")."""
+        if term in self.vocab:
+            return True
+        if not hasattr(self, "_sorted"):
+            self._sorted = sorted(self.vocab)
+        import bisect
+
+        for prefix in {term, term[: max(4, len(term) - 2)]} if len(term) >= 4 else {term}:
+            i = bisect.bisect_left(self._sorted, prefix)
+            if i < len(self._sorted) and self._sorted[i].startswith(prefix):
+                return True
+        return False
+
     def correct(self, term: str) -> str | None:
         """The corpus term a misspelt query term most likely meant ("memmory" → "memory"), or None.
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .index import ChunkRecord, IndexStore, IndexUnavailable, Snapshot
+from .text import figures, normalize
 
 RRF_K = 60
 
@@ -49,7 +50,14 @@ class Passage:
 
     @property
     def text(self) -> str:
-        return "\n".join(h.record.text for h in self.hits)
+        """The excerpt; rows of one table share one header row rather than repeating it."""
+        lines: list[str] = []
+        for h in self.hits:
+            for line in h.record.text.split("\n"):
+                if h.record.kind == "table" and line in lines:
+                    continue
+                lines.append(line)
+        return "\n".join(lines)
 
     @property
     def sources(self) -> list[dict]:
@@ -96,7 +104,7 @@ class Retriever:
         with timer("lexical"):
             lexical = snap.lexical.search(query, self.k_lexical)
         with timer("fuse"):
-            hits = self._fuse(snap, qvec, dense, lexical, subjects)
+            hits = self._fuse(snap, qvec, dense, lexical, subjects, query)
             passages = merge(hits)[: self.max_passages]
         return Retrieval(query=query, vector=qvec, passages=passages, snapshot=snap, subjects=subjects)
 
@@ -118,7 +126,7 @@ class Retriever:
             for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         ]
 
-    def _fuse(self, snap: Snapshot, qvec: np.ndarray, dense: list[Hit], lexical: list[tuple[str, float]], subjects: list[str]) -> list[Hit]:
+    def _fuse(self, snap: Snapshot, qvec: np.ndarray, dense: list[Hit], lexical: list[tuple[str, float]], subjects: list[str], query: str = "") -> list[Hit]:
         by_id: dict[str, Hit] = {}
         for rank, hit in enumerate(dense):
             hit.dense_rank = rank
@@ -135,6 +143,12 @@ class Retriever:
                 hit.lexical_rank = rank
                 hit.fused += 1.0 / (RRF_K + rank)
         hits = list(by_id.values())
+        wanted = set(figures(normalize(query)))
+        if wanted:
+            # A quoted figure ("RR 2.39") is the surest sign of the passage meant: as good as a first place in a third list.
+            for hit in hits:
+                if wanted <= set(figures(normalize(hit.record.text))):
+                    hit.fused += 1.0 / RRF_K
         if subjects and any(h.record.subject in subjects for h in hits):
             hits = [h for h in hits if h.record.subject in subjects]
         hits.sort(key=lambda h: (-h.fused, -h.cosine))
@@ -163,7 +177,9 @@ def merge(hits: list[Hit]) -> list[Passage]:
         members = sorted(groups[key], key=lambda h: h.record.chunk_index)
         run = [members[0]]
         for h in members[1:]:
-            if h.record.chunk_index == run[-1].record.chunk_index + 1 and h.record.kind == run[-1].record.kind == "text":
+            adjacent_text = h.record.chunk_index == run[-1].record.chunk_index + 1 and h.record.kind == run[-1].record.kind == "text"
+            same_table = h.record.kind == run[-1].record.kind == "table"  # rows of a section's table: one excerpt, one header
+            if adjacent_text or same_table:
                 run.append(h)
             else:
                 passages.append(Passage(run))

@@ -121,7 +121,8 @@ SYNONYMS = [
     {"dose", "dosing", "dosed", "dosage"},
     {"pig", "porcine"},
     {"nasal", "intranasal", "nose"},
-    {"legal", "illegal", "lawful", "approved", "approval", "licensed", "registered", "banned", "prohibited", "allowed"},
+    {"legal", "illegal", "lawful", "approved", "approval", "licensed", "registered", "banned", "prohibited", "allowed", "prescription", "prescribed"},
+    {"buy", "bought", "purchase", "purchased", "sold", "sell", "sells", "selling", "sale", "marketed"},
     {"america", "american", "usa", "us", "fda"},
     {"europe", "european", "eu", "ema"},
     {"memory", "cognition", "cognitive", "focus", "concentration"},
@@ -146,6 +147,7 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     out = [stem(t) for t in _TOKEN_RE.findall(lowered) if keep_stopwords or t not in _STOPWORDS]
     for joined in re.findall(r"\b([a-z]+)[-\s]([0-9]+)\b", lowered):
         out.append(joined[0] + joined[1])
+    out.extend(figures(lowered))
     for phrase, abbreviation in _ABBREVIATED:
         if abbreviation in out and phrase not in lowered:
             out.extend(phrase.split())
@@ -156,6 +158,15 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
 
 def iter_words(text: str) -> Iterator[str]:
     yield from _TOKEN_RE.findall(normalize(text))
+
+
+_FIGURE_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\w.])\d+\.\d+(?![\d.])")
+
+
+def figures(text: str) -> list[str]:
+    """Exact figures as single terms ("2.39" -> "2p39", "1,335" -> "1335"), so a figure is found as itself,
+    not as the common numbers "2" and "39" it splits into."""
+    return [m.group(0).replace(",", "").replace(".", "p") for m in _FIGURE_RE.finditer(text)]
 
 
 NUMBER_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")

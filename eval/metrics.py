@@ -49,7 +49,10 @@ def item_scores(q: Question, answer: dict, corpus_text: dict[str, str]) -> dict[
     numbers = {c["n"] for c in citations}
     markers = [int(m) for m in _MARKER.findall(answer.get("answer", ""))]
     out["markers_resolve"] = all(m in numbers for m in markers)
-    out["excerpts_verbatim"] = all(c.get("excerpt", "") in corpus_text.get(c.get("doc", ""), "") for c in citations)
+    # Line by line: an excerpt of table rows shows its header row once, above rows that are chunks of their own.
+    out["excerpts_verbatim"] = all(
+        all(line in corpus_text.get(c.get("doc", ""), "") for line in c.get("excerpt", "").split("\n")) and c.get("excerpt", "").strip() for c in citations
+    )
     out["timings_ms"] = answer.get("timings_ms", {})
     out["passed"] = bool(
         out["status_ok"]
