@@ -44,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
-        log_config=None,  # keep monobot's JSON-lines handler for uvicorn's own messages
+        # No uvicorn logging config: monobot's JSON-lines handler carries uvicorn's messages too. This
+        # configure() covers the parent (supervisor) process; each worker process configures the same
+        # handler, with the same masking, in bot.web.app.app_factory.
+        log_config=None,
         timeout_graceful_shutdown=10,
     )
     return 0

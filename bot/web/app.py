@@ -7,39 +7,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import CapacityLimiter
-from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
-from starlette.middleware.base import BaseHTTPMiddleware
+from fastapi import FastAPI
 
 from .. import logs
 from ..chain import Bot, build_bot
 from ..feedback import FeedbackStore
 from ..settings import Settings, get_settings
-from . import assets, chat, errors, feedback_routes, health
+from . import assets, chat, docs_ui, errors, feedback_routes, health
+from .cors import JsonCORSMiddleware
 from .deps import Services
-from .limits import MAX_BODY_BYTES, RateLimiter
+from .limits import MAX_BODY_BYTES, RateLimiter, feedback_budget
+from .middleware import Guard, RequestContext
 
 log = logging.getLogger("monobot.web")
-
-
-class RequestContext(BaseHTTPMiddleware):
-    """A request id on every request and response, and a body-size limit checked before any parsing."""
-
-    async def dispatch(self, request: Request, call_next):  # type: ignore[no-untyped-def]
-        incoming = request.headers.get("x-request-id", "")
-        request.state.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
-        logs.request_id.set(request.state.request_id)  # every log line of this request carries it
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return errors.error_response(request, 413, "request_too_large", f"request body over {MAX_BODY_BYTES} bytes")
-        response = await call_next(request)
-        response.headers.setdefault("X-Request-ID", request.state.request_id)
-        return response
 
 
 def create_app(settings: Settings | None = None, bot: Bot | None = None, feedback: FeedbackStore | None = None) -> FastAPI:
@@ -53,6 +37,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None, feedbac
             bot=the_bot,
             feedback=feedback or FeedbackStore(settings.database_url),
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            feedback_limiter=RateLimiter(feedback_budget(settings.rate_limit_per_minute), what="ratings"),
             thread_limiter=CapacityLimiter(8),
         )
         try:
@@ -61,23 +46,30 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None, feedbac
             log.warning("index not loaded at start: %s", exc)
         yield
 
+    docs_assets = docs_ui.asset_dir()
     app = FastAPI(
         title="monobot",
         version="0.1.0",
         description="Answers questions from health-evidence monographs with cited excerpts. Refuses dosing, self-injection and sourcing advice.",
         lifespan=lifespan,
+        docs_url=None if docs_assets else "/docs",
+        redoc_url=None if docs_assets else "/redoc",
     )
+    if docs_assets:
+        docs_ui.install(app, docs_assets)
     errors.install(app)
-    app.add_middleware(RequestContext)
+    # add_middleware wraps what is already there: the last added runs first (see middleware.py for why this order).
+    app.add_middleware(Guard, max_body_bytes=MAX_BODY_BYTES)
     if settings.origins:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=settings.origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,
         )
+    app.add_middleware(RequestContext)
     for router in (chat.router, feedback_routes.router, health.router, assets.router):
         app.include_router(router)
     if settings.slack_signing_secret is not None:
@@ -92,5 +84,13 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None, feedbac
 
 
 def app_factory() -> FastAPI:
-    """For `uvicorn --factory bot.web.app:app_factory` (several workers each build their own)."""
-    return create_app()
+    """For `uvicorn --factory bot.web.app:app_factory` (several workers each build their own).
+
+    Each worker process configures monobot's JSON-lines logging here: with `--workers N` uvicorn spawns
+    fresh interpreters that never run the parent's `logs.configure`, and their lines would otherwise be
+    lost (or printed unmasked by Python's last-resort handler). Not in create_app, so tests keep their
+    own capturing handlers.
+    """
+    settings = get_settings()
+    logs.configure(settings.log_level, logs.secrets_of(settings), settings.debug)
+    return create_app(settings)

@@ -77,16 +77,35 @@ def _pieces(text: str, size: int = 24) -> list[str]:
     return pieces
 
 
-@router.post("/chat/stream", summary="Ask a question; Server-Sent Events: status, delta, guardrail, citations, done (or error)")
+async def _require_index(svc: Services) -> None:
+    """Raise IndexUnavailable (a 503 JSON error) unless the index can be opened within 2 s.
+
+    Checked before the stream starts: once the 200 and the first event are sent, a failure can only be
+    an `error` event, which clients and proxies treat as a success. The snapshot is cached, so this
+    costs a file stat (or, against a Chroma server, one pointer read per second) when all is well.
+    """
+    try:
+        with anyio.fail_after(2):
+            await anyio.to_thread.run_sync(svc.bot.store.snapshot, abandon_on_cancel=True)
+    except TimeoutError:
+        raise IndexUnavailable("the store did not answer within 2 s") from None
+
+
+@router.post(
+    "/chat/stream",
+    summary="Ask a question; Server-Sent Events: status, delta, guardrail, citations, done (or error)",
+    responses={503: {"description": "The index is not reachable; checked before the stream starts"}},
+)
 async def chat_stream(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> StreamingResponse:
     history = _validate(body, request, svc)
     rid = request_id(request)
+    await _require_index(svc)
 
     async def events() -> AsyncIterator[bytes]:
         yield _event("status", {"stage": "searching", "request_id": rid})
         try:
             answer = await _ask(svc, body.message.strip(), history, request)
-        except IndexUnavailable:
+        except IndexUnavailable:  # the store went away after the check above: the stream has begun
             yield _event("error", {"code": "unavailable", "message": "The monograph index is not reachable right now. Please try again shortly.", "request_id": rid})
             return
         except Exception:  # noqa: BLE001 - the stream has started; report, never leak a trace

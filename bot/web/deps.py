@@ -18,7 +18,8 @@ class Services:
     settings: Settings
     bot: Bot
     feedback: FeedbackStore
-    limiter: RateLimiter
+    limiter: RateLimiter  # questions (chat and stream)
+    feedback_limiter: RateLimiter  # ratings: a separate budget, so rating answers never costs a question
     thread_limiter: CapacityLimiter
 
 

@@ -17,6 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..index import IndexUnavailable
 
 log = logging.getLogger("monobot.web")
+# After a 413 the rest of the body is unread: closing the connection stops the server from reading
+# (and discarding) whatever the client still sends.
+TOO_LARGE_HEADERS = {"Connection": "close"}
 
 
 class ApiError(Exception):
@@ -53,8 +56,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(request, exc.status_code, code, str(exc.detail))
+        # 413 comes from middleware.BodyTooLarge: the bytes received (chunked or not) passed the limit.
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status_code, "http_error")
+        return error_response(request, exc.status_code, code, str(exc.detail), TOO_LARGE_HEADERS if exc.status_code == 413 else None)
 
     @app.exception_handler(IndexUnavailable)
     async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
@@ -63,5 +67,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        # Last resort only: middleware.Guard answers route crashes itself, inside CORS.
         log.exception("unhandled error", extra={"request_id": request_id(request)})
         return error_response(request, 500, "internal_error", "Something went wrong on our side. Please try again.")

@@ -24,7 +24,7 @@ class FeedbackRequest(BaseModel):
 
 @router.post("/feedback", summary="Record a reader's rating of an answer")
 async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> dict:
-    svc.limiter.check(client_hash(request))
+    svc.feedback_limiter.check(client_hash(request))
     try:
         await anyio.to_thread.run_sync(
             lambda: svc.feedback.record_feedback(body.answer_id, body.rating, "web", comment=body.comment, user_hash=client_hash(request))

@@ -1,4 +1,4 @@
-"""Abuse limits: request size, message and history length, and per-client rate limiting.
+"""Abuse limits: request size, message and history length, and per-client rate limiting (questions and ratings apart).
 
 Clients are identified by a salted hash of their address (never stored or logged raw). The rate limiter
 is a sliding window in process memory: with several workers each enforces the limit on its own share of
@@ -20,6 +20,8 @@ from fastapi import Request
 from .errors import ApiError
 
 MAX_BODY_BYTES = 64_000
+FEEDBACK_BUDGET_FACTOR = 4  # ratings per minute allowed per question allowed: rating every answer never hits it
+FEEDBACK_BUDGET_MIN = 60
 _SALT = os.environ.get("MONOBOT_CLIENT_SALT") or os.urandom(16).hex()
 
 
@@ -28,9 +30,15 @@ def client_hash(request: Request) -> str:
     return hashlib.sha256(f"{_SALT}:{address}".encode()).hexdigest()[:16]
 
 
+def feedback_budget(questions_per_minute: int) -> int:
+    """Ratings per client per minute: a budget of their own, so thumbs never use up a reader's questions."""
+    return max(FEEDBACK_BUDGET_MIN, FEEDBACK_BUDGET_FACTOR * questions_per_minute)
+
+
 class RateLimiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, window: float = 60.0) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, window: float = 60.0, what: str = "questions") -> None:
         self.per_minute = per_minute
+        self.what = what  # named in the 429 message, so a reader knows which budget ran out
         self.clock = clock
         self.window = window
         self._hits: dict[str, deque[float]] = {}
@@ -45,7 +53,7 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 retry = max(1, math.ceil(self.window - (now - hits[0])))
-                raise ApiError(429, "rate_limited", f"Too many questions; try again in {retry} s.", {"Retry-After": str(retry)})
+                raise ApiError(429, "rate_limited", f"Too many {self.what}; try again in {retry} s.", {"Retry-After": str(retry)})
             hits.append(now)
             if len(self._hits) > 50_000:  # bounded memory under a flood of addresses
                 for stale in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window][:10_000]:

@@ -4,6 +4,10 @@
  * Plain JavaScript, no framework. Everything lives in a shadow root so the host page's CSS cannot
  * break it and its CSS cannot leak. All answer and corpus text is inserted with textContent, never with
  * HTML parsing. No inline script or style is needed, so it runs under a strict Content-Security-Policy.
+ *
+ * The conversation log is an ARIA live region: it is built whole only once, from sessionStorage, before
+ * the widget joins the page; afterwards only new message nodes are added, so a screen reader announces
+ * each new message instead of re-reading the conversation.
  */
 (function () {
   "use strict";
@@ -35,6 +39,16 @@
     });
     (children || []).forEach(function (child) { if (child) node.appendChild(child); });
     return node;
+  }
+
+  // Only http(s) URLs become links: a javascript: or data: URL in corpus metadata must never be clickable.
+  function safeHref(url) {
+    try {
+      var parsed = new URL(String(url));
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (e) {
+      return null; // relative or malformed: shown as text
+    }
   }
 
   // ---- state (kept for the tab's lifetime in sessionStorage)
@@ -70,10 +84,12 @@
   var input = el("textarea", { className: "input", rows: "2", maxlength: "2000", "aria-label": "Your question", placeholder: "Ask about safety, evidence or trials…" });
   var send = el("button", { className: "send", type: "submit", text: "Send" });
   var form = el("form", { className: "composer" }, [input, send]);
+  var hint = el("p", { className: "hint", id: "mb-hint", role: "status" });
+  input.setAttribute("aria-describedby", "mb-hint");
   var disclaimer = el("p", { className: "disclaimer", text: "Evidence summaries from our monographs, not medical advice. Talk to a doctor before taking anything." });
   var panel = el("section", { className: "panel", id: "mb-panel", role: "dialog", "aria-label": title, hidden: "" }, [
     el("header", {}, [el("h2", { text: title }), resetBtn, closeBtn]),
-    disclaimer, log, starters, form
+    disclaimer, log, starters, form, hint
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -93,7 +109,9 @@
       var m = /^\[(\d+)\]$/.exec(part);
       if (m && byN[m[1]]) {
         var c = byN[m[1]];
-        container.appendChild(el("a", { className: "cite", href: c.url, target: "_blank", rel: "noopener noreferrer", "aria-label": "Source " + c.n + ": " + c.title + ", " + c.section, text: "[" + c.n + "]" }));
+        var href = safeHref(c.url);
+        if (href) container.appendChild(el("a", { className: "cite", href: href, target: "_blank", rel: "noopener noreferrer", "aria-label": "Source " + c.n + ": " + c.title + ", " + c.section, text: "[" + c.n + "]" }));
+        else container.appendChild(el("span", { className: "cite", text: "[" + c.n + "]" }));
       } else {
         container.appendChild(document.createTextNode(part));
       }
@@ -131,12 +149,17 @@
     return svg;
   }
 
+  var openSources = null; // the latest answer's sources box, which starts open
+
   function renderSources(answer, open) {
     if (!answer.citations || !answer.citations.length) return null;
     var list = el("ol", { className: "sources", "aria-label": "Sources" });
     answer.citations.forEach(function (c) {
+      var label = c.title + " — " + c.section;
+      var href = safeHref(c.url);
       var item = el("li", { value: String(c.n) }, [
-        el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", className: "source-link", text: c.title + " — " + c.section }),
+        href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", className: "source-link", text: label })
+             : el("span", { className: "source-link", text: label }),
         renderExcerpt(c.excerpt)
       ]);
       if (c.sources && c.sources.length) {
@@ -151,7 +174,11 @@
       list.appendChild(item);
     });
     var box = el("details", { className: "sources-box" }, [el("summary", { text: "Sources and excerpts (" + answer.citations.length + ")" }), list]);
-    if (open) box.open = true;
+    if (open) {
+      if (openSources) openSources.open = false; // only the latest answer's sources start open
+      box.open = true;
+      openSources = box;
+    }
     return box;
   }
 
@@ -160,15 +187,29 @@
     var up = el("button", { type: "button", className: "thumb up", "aria-label": "Helpful", title: "Helpful", "aria-pressed": String(message.rating === "up") }, [thumbIcon(false)]);
     var down = el("button", { type: "button", className: "thumb down", "aria-label": "Not helpful", title: "Not helpful", "aria-pressed": String(message.rating === "down") }, [thumbIcon(true)]);
     var note = el("span", { className: "thanks", text: message.rating ? "Thanks for the feedback" : "" });
+    var saving = false;
+    // The rating is kept (and thanked for) only once the server has it: a stored rating that never
+    // reached the server would tell the reader it counted when it did not.
     function rate(rating) {
-      message.rating = rating;
-      save();
-      up.setAttribute("aria-pressed", String(rating === "up"));
-      down.setAttribute("aria-pressed", String(rating === "down"));
-      note.textContent = "Thanks for the feedback";
+      if (saving) return;
+      saving = true;
+      row.setAttribute("aria-busy", "true");
+      note.className = "thanks";
+      note.textContent = "Saving…";
       fetch(api + "/api/feedback", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ answer_id: message.answer.id, rating: rating }) })
-        .then(function (r) { if (!r.ok) note.textContent = "Feedback couldn't be saved"; })
-        .catch(function () { note.textContent = "Feedback couldn't be saved"; });
+        .then(function (r) {
+          if (!r.ok) throw new Error("feedback " + r.status);
+          message.rating = rating;
+          save();
+          up.setAttribute("aria-pressed", String(rating === "up"));
+          down.setAttribute("aria-pressed", String(rating === "down"));
+          note.textContent = "Thanks for the feedback";
+        })
+        .catch(function () {
+          note.className = "thanks failed";
+          note.textContent = "Feedback couldn't be saved. Please try again.";
+        })
+        .then(function () { saving = false; row.removeAttribute("aria-busy"); });
     }
     up.addEventListener("click", function () { rate("up"); });
     down.addEventListener("click", function () { rate("down"); });
@@ -192,15 +233,32 @@
     return box;
   }
 
+  // The whole log, built only from sessionStorage at start-up and emptied by "New chat". Everything
+  // else appends or replaces single message nodes: rebuilding the live region makes a screen reader
+  // announce the whole conversation again.
   function renderAll() {
     while (log.firstChild) log.removeChild(log.firstChild);
+    openSources = null;
     state.messages.forEach(function (m, i) { log.appendChild(renderMessage(m, i === state.messages.length - 1)); });
+    refresh();
+  }
+  function refresh() {
     starters.hidden = state.messages.length > 0;
     log.scrollTop = log.scrollHeight;
   }
 
   // ---- the conversation
   var busy = false;
+  var conversation = 0; // bumped by "New chat", so a late answer to a cleared conversation is dropped
+  // While an answer streams, sending is off (the typed text stays in the box) and the log is aria-busy,
+  // so assistive tech announces the finished answer once rather than every streamed piece.
+  function setBusy(on) {
+    busy = on;
+    send.disabled = on;
+    form.setAttribute("aria-busy", String(on));
+    log.setAttribute("aria-busy", String(on));
+    hint.textContent = on ? "Answering… You can type your next question and send it when this answer is done." : "";
+  }
   function parseEvents(buffer, onEvent) {
     var events = buffer.split("\n\n");
     var rest = events.pop();
@@ -217,23 +275,29 @@
 
   function ask(question) {
     question = String(question || "").trim();
-    if (!question || busy) return;
-    busy = true;
-    send.disabled = true;
+    if (!question || busy) return false;
+    setBusy(true);
+    var mine = conversation;
     var past = history();
-    state.messages.push({ role: "user", text: question });
+    var asked = { role: "user", text: question };
+    state.messages.push(asked);
     save();
-    renderAll();
+    log.appendChild(renderMessage(asked, false));
     var pending = el("div", { className: "msg bot pending", "aria-busy": "true" }, [el("p", { className: "answer", text: "Looking in the monographs…" })]);
     log.appendChild(pending);
+    refresh();
     var streamed = pending.querySelector(".answer");
     var started = false;
+    var finished = false;
     function finish(message) {
+      if (finished) return; // e.g. a rendering error after "done" must not add a second reply
+      finished = true;
+      setBusy(false);
+      if (mine !== conversation) return; // "New chat" was pressed meanwhile
       state.messages.push(message);
       save();
-      busy = false;
-      send.disabled = false;
-      renderAll();
+      log.replaceChild(renderMessage(message, true), pending); // the only node that changes
+      refresh();
       input.focus();
     }
     fetch(api + "/api/chat/stream", { method: "POST", headers: { "Content-Type": "application/json", "Accept": "text/event-stream" }, body: JSON.stringify({ message: question, history: past }) })
@@ -269,6 +333,7 @@
         return pump();
       })
       .catch(function () { finish({ role: "assistant", error: "Couldn't reach the service. Check your connection and try again." }); });
+    return true;
   }
 
   // ---- open, close, keyboard
@@ -277,18 +342,26 @@
     save();
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
-    if (open) { renderAll(); input.focus(); } else { launcher.focus(); }
+    if (open) { refresh(); input.focus(); } else { launcher.focus(); }
   }
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   closeBtn.addEventListener("click", function () { setOpen(false); });
-  resetBtn.addEventListener("click", function () { state.messages = []; save(); renderAll(); input.focus(); });
+  resetBtn.addEventListener("click", function () { conversation += 1; state.messages = []; save(); renderAll(); input.focus(); });
   panel.addEventListener("keydown", function (event) { if (event.key === "Escape") setOpen(false); });
-  form.addEventListener("submit", function (event) { event.preventDefault(); var q = input.value; input.value = ""; ask(q); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (busy) { // never drop what the reader typed: it stays in the box until this answer is done
+      hint.textContent = "Still answering the last question. Your new question is kept; press Enter again when the answer is done.";
+      return;
+    }
+    if (ask(input.value)) input.value = "";
+  });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
   });
 
   function mount() {
+    renderAll(); // the saved conversation, built before the widget is in the page: not announced as new
     document.body.appendChild(host);
     if (state.open) setOpen(true);
   }
