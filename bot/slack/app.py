@@ -4,12 +4,15 @@ Every listener acknowledges at once and does its work in a Bolt lazy listener, s
 within 3 seconds. Answers always go into a thread: a short placeholder first, replaced by the answer
 (chat.update). Slack API errors are retried a bounded number of times (`ratelimited` after its
 Retry-After); if the answer still cannot be posted, a short apology goes into the thread. Nothing a
-handler raises reaches Bolt.
+handler raises reaches Bolt; what it raised is logged under the project's policy (bot/logs.py): the
+exception type only, the full trace with MONOBOT_DEBUG, never the question in the message.
+
+Each message is answered once across processes (claims.Claims), and only this app's own messages
+count as its answers in a thread (identity.BotIdentity).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -27,10 +30,13 @@ from ..prompts import Prompts
 from ..settings import Settings
 from . import blocks as render
 from . import threads
-from .dedupe import Seen
+from .claims import Claims
+from .identity import BotIdentity, from_context, slack_salt, user_hash
 
 log = logging.getLogger("monobot.slack")
 MAX_ATTEMPTS = 3
+# "Also send to channel" replies are thread replies too; edits, joins and bot messages are not questions.
+ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast"})
 
 
 class SlackPostFailed(RuntimeError):
@@ -44,10 +50,6 @@ def secret(value: Any) -> str | None:
     return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
-def user_hash(user: str | None) -> str | None:
-    return hashlib.sha256(f"slack:{user}".encode()).hexdigest()[:16] if user else None
-
-
 class SlackBot:
     def __init__(
         self,
@@ -56,7 +58,7 @@ class SlackBot:
         feedback: FeedbackStore,
         client: WebClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        seen: Seen | None = None,
+        claims: Claims | None = None,
     ) -> None:
         self.settings = settings
         self.bot = bot
@@ -67,9 +69,11 @@ class SlackBot:
             client = WebClient(token=token, **kwargs)
         self.client = client
         self.sleep = sleep
-        self.seen = seen or Seen()
+        # Claimed in the feedback database, so a retry landing in another worker is not answered twice.
+        self.claims = claims or Claims(getattr(feedback, "engine", None))
+        self.salt = slack_salt(settings)
         self.prompts = Prompts(settings.prompts_dir)
-        self._bot_user_id: str | None = None
+        self._me = BotIdentity()
 
     # -- Slack Web API with bounded retries
     def call(self, method: str, **kwargs: Any) -> dict:
@@ -87,25 +91,34 @@ class SlackBot:
             except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry, then give up
                 if attempt == MAX_ATTEMPTS:
                     raise SlackPostFailed(f"{method}: {type(exc).__name__}") from exc
+                log.warning("slack %s failed (%s), retrying", method, type(exc).__name__, exc_info=True)
                 self.sleep(0.5 * attempt)
         raise SlackPostFailed(method)  # pragma: no cover
 
-    @property
-    def bot_user_id(self) -> str | None:
-        if self._bot_user_id is None:
-            try:
-                self._bot_user_id = self.call("auth_test").get("user_id")
-            except SlackPostFailed as exc:
-                log.warning("auth.test failed: %s", exc)
-        return self._bot_user_id
+    def me(self, context: Any = None) -> BotIdentity:
+        """This app's own ids: from Bolt's context (its cached auth.test), else one auth.test of ours, cached.
+
+        Unknown (auth.test failing) means no message counts as ours, so channel threads go unanswered
+        rather than the bot answering in threads it never joined.
+        """
+        if not self._me.known:
+            found = from_context(context)
+            if not found.known:
+                try:
+                    data = self.call("auth_test")
+                    found = BotIdentity(user_id=data.get("user_id"), bot_id=data.get("bot_id"))
+                except SlackPostFailed:
+                    log.warning("auth.test failed; the bot's own messages cannot be recognised", exc_info=True)
+            self._me = found
+        return self._me
 
     # -- answering
     def answer_in_thread(self, channel: str, thread_ts: str, question: str, history: list[dict], user: str | None) -> None:
         placeholder_text = self.prompts.message("slack_placeholder")
         try:
             placeholder = self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=placeholder_text)
-        except SlackPostFailed as exc:
-            log.warning("could not post the placeholder: %s", exc)
+        except SlackPostFailed:
+            log.warning("could not post the placeholder", exc_info=True)
             placeholder = None
         try:
             answer = self.ask(question, history, user)
@@ -117,8 +130,8 @@ class SlackBot:
                 self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=messages[0])
             for extra in messages[1:]:
                 self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text[:200], blocks=extra)
-        except Exception as exc:  # noqa: BLE001 - whatever failed, the thread gets an apology, the app lives on
-            log.warning("answer not posted: %s", exc)
+        except Exception:  # noqa: BLE001 - whatever failed, the thread gets an apology, the app lives on
+            log.warning("answer not posted", exc_info=True)  # the type only, or the full trace in debug mode
             self._apologise(channel, thread_ts, placeholder)
 
     def _apologise(self, channel: str, thread_ts: str, placeholder: dict | None) -> None:
@@ -129,44 +142,46 @@ class SlackBot:
             else:
                 self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text)
         except SlackPostFailed:
-            log.error("could not even post the apology in %s", channel)
+            log.error("could not even post the apology in %s", channel, exc_info=True)
 
     def ask(self, question: str, history: list[dict], user: str | None) -> Answer:
         if not question.strip():
             return Answer(question="", status="abstained", answer=self.prompts.message("slack_empty"), mode="none")
         answer = self.bot.ask(question, history)
-        self.feedback.log_answer(answer, "slack", user_hash(user))
+        self.feedback.log_answer(answer, "slack", user_hash(user, self.salt))
         return answer
 
-    def thread_history(self, channel: str, thread_ts: str, current_ts: str) -> tuple[list[dict], bool]:
-        """(history, whether the bot has answered in this thread) from conversations.replies."""
+    def thread_history(self, channel: str, thread_ts: str, current_ts: str, me: BotIdentity) -> tuple[list[dict], bool]:
+        """(history, whether this bot has answered in the thread) from every page of conversations.replies."""
         try:
-            replies = self.call("conversations_replies", channel=channel, ts=thread_ts, limit=50)
-        except SlackPostFailed as exc:
-            log.warning("conversations.replies failed: %s", exc)
+            messages, complete = threads.fetch(self.call, channel, thread_ts, current_ts)
+        except SlackPostFailed:
+            log.warning("conversations.replies failed", exc_info=True)
             return [], False
-        messages = replies.get("messages", [])
+        if not complete:
+            log.info("thread %s longer than %d pages; history is from its first pages only", thread_ts, threads.MAX_PAGES)
         placeholder = self.prompts.message("slack_placeholder")
-        return threads.history(messages, self.bot_user_id, current_ts, placeholder), threads.bot_has_replied(messages, self.bot_user_id)
+        turns = threads.history(messages, me, current_ts, placeholder, self.settings.max_history_turns)
+        return turns, threads.bot_has_replied(messages, me)
 
     # -- listeners (lazy: run after the ack)
-    def on_mention(self, event: dict) -> None:
+    def on_mention(self, event: dict, context: Any = None) -> None:
         logs.request_id.set(f"slack-{event.get('channel')}-{event.get('ts')}")
-        if not self.seen.first(f"{event.get('channel')}:{event.get('ts')}"):
+        if not self.claims.first(f"{event.get('channel')}:{event.get('ts')}"):
             return
         thread_ts = event.get("thread_ts") or event["ts"]
         history: list[dict] = []
         if event.get("thread_ts"):
-            history, _ = self.thread_history(event["channel"], thread_ts, event["ts"])
+            history, _ = self.thread_history(event["channel"], thread_ts, event["ts"], self.me(context))
         self.answer_in_thread(event["channel"], thread_ts, threads.clean(event.get("text", "")), history, event.get("user"))
 
-    def on_message(self, event: dict) -> None:
+    def on_message(self, event: dict, context: Any = None) -> None:
         logs.request_id.set(f"slack-{event.get('channel')}-{event.get('ts')}")
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        if BotIdentity.is_bot(event) or event.get("subtype") not in ANSWERED_SUBTYPES or not event.get("user"):
             return  # bots (including this one), edits, joins: never answered
         text = event.get("text", "")
-        bot_id = self.bot_user_id
-        if bot_id and f"<@{bot_id}>" in text and event.get("channel_type") != "im":
+        me = self.me(context)
+        if me.user_id and f"<@{me.user_id}>" in text and event.get("channel_type") != "im":
             return  # the app_mention listener answers mentions
         is_dm = event.get("channel_type") == "im"
         in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
@@ -176,10 +191,10 @@ class SlackBot:
         history: list[dict] = []
         thread_ts = event.get("thread_ts") or event["ts"]
         if in_thread:
-            history, answered = self.thread_history(event["channel"], thread_ts, event["ts"])
+            history, answered = self.thread_history(event["channel"], thread_ts, event["ts"], me)
             if not is_dm and not answered:
-                return  # a thread the bot is not part of
-        if not self.seen.first(key):
+                return  # a thread this bot has not answered in (other bots' messages don't count)
+        if not self.claims.first(key):
             return
         self.answer_in_thread(event["channel"], thread_ts, threads.clean(text), history, event.get("user"))
 
@@ -191,26 +206,26 @@ class SlackBot:
         try:
             answer = self.ask(question, [], command.get("user_id"))
             respond(text=render.fallback_text(answer), blocks=render.render(answer)[0], response_type="in_channel" if public else "ephemeral")
-        except Exception as exc:  # noqa: BLE001
-            log.warning("slash command failed: %s", exc)
+        except Exception:  # noqa: BLE001
+            log.warning("slash command failed", exc_info=True)
             try:
                 respond(text=self.prompts.message("slack_apology"), response_type="ephemeral")
             except Exception:  # noqa: BLE001
-                log.error("could not respond to the slash command")
+                log.error("could not respond to the slash command", exc_info=True)
 
     def on_feedback(self, body: dict, action: dict, respond: Callable[..., Any]) -> None:
         rating = "up" if action.get("action_id") == "monobot_feedback_up" else "down"
         user = (body.get("user") or {}).get("id")
         try:
-            self.feedback.record_feedback(action.get("value", ""), rating, "slack", user_hash=user_hash(user))
+            self.feedback.record_feedback(action.get("value", ""), rating, "slack", user_hash=user_hash(user, self.salt))
             text = self.prompts.message("slack_feedback_thanks", rating="👍" if rating == "up" else "👎")
-        except (FeedbackUnavailable, UnknownAnswer, ValueError) as exc:
-            log.warning("feedback not recorded: %s", type(exc).__name__)
+        except (FeedbackUnavailable, UnknownAnswer, ValueError):
+            log.warning("feedback not recorded", exc_info=True)
             text = self.prompts.message("slack_feedback_failed")
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
         except Exception:  # noqa: BLE001
-            log.warning("could not acknowledge feedback")
+            log.warning("could not acknowledge feedback", exc_info=True)
 
     # -- wiring
     def build_app(self) -> App:
@@ -227,8 +242,8 @@ class SlackBot:
         def ack(ack: Callable[..., Any]) -> None:
             ack()
 
-        app.event("app_mention")(ack=ack, lazy=[lambda event: self.on_mention(event)])
-        app.event("message")(ack=ack, lazy=[lambda event: self.on_message(event)])
+        app.event("app_mention")(ack=ack, lazy=[lambda event, context: self.on_mention(event, context)])
+        app.event("message")(ack=ack, lazy=[lambda event, context: self.on_message(event, context)])
         app.command("/monobot")(ack=ack, lazy=[lambda command, respond: self.on_command(command, respond)])
         app.action("monobot_feedback_up")(ack=ack, lazy=[lambda body, action, respond: self.on_feedback(body, action, respond)])
         app.action("monobot_feedback_down")(ack=ack, lazy=[lambda body, action, respond: self.on_feedback(body, action, respond)])

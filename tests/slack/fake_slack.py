@@ -6,6 +6,7 @@ method: `ratelimited` with Retry-After, server errors, or canned data such as th
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -19,6 +20,7 @@ class FakeSlack:
         self.calls: list[dict] = []
         self.script: dict[str, deque] = defaultdict(deque)
         self.threads: dict[str, list[dict]] = {}
+        self.max_page = 1000  # most messages one conversations.replies page returns, whatever `limit` asks
         self._ts = 0
         self._lock = threading.Lock()
 
@@ -42,6 +44,17 @@ class FakeSlack:
                 return self.calls
             time.sleep(0.05)
         raise AssertionError(f"timed out; calls so far: {[c['method'] for c in self.calls]}")
+
+    def replies_page(self, body: dict) -> dict:
+        """conversations.replies as Slack pages it: oldest first, `limit` per page, an opaque next_cursor."""
+        messages = self.threads.get(body.get("ts"), [])
+        limit = min(int(body.get("limit") or 1000), self.max_page)
+        start = int(base64.b64decode(body["cursor"]).decode().split(":")[1]) if body.get("cursor") else 0
+        page = messages[start : start + limit]
+        payload: dict = {"ok": True, "messages": page, "has_more": start + limit < len(messages)}
+        if payload["has_more"]:
+            payload["response_metadata"] = {"next_cursor": base64.b64encode(f"offset:{start + limit}".encode()).decode()}
+        return payload
 
     # -- server
     def start(self) -> FakeSlack:
@@ -91,7 +104,7 @@ class FakeSlack:
                 if method == "chat.postMessage":
                     return self._reply(200, {"ok": True, "channel": body.get("channel"), "ts": fake.next_ts(), "message": {"text": body.get("text")}})
                 if method == "conversations.replies":
-                    return self._reply(200, {"ok": True, "messages": fake.threads.get(body.get("ts"), [])})
+                    return self._reply(200, fake.replies_page(body))
                 return self._reply(200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")})
 
             do_POST = _handle

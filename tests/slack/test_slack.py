@@ -2,79 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
-from urllib.parse import urlencode
 
 import httpx
-import pytest
-from pydantic import SecretStr
 
-from bot.feedback import FeedbackStore
 from bot.slack import blocks as slack_blocks
-from bot.web.app import create_app
 
-from ..web.conftest import LiveServer
-from .fake_slack import FakeSlack
-
-SECRET = "test-signing-secret"
-
-
-@pytest.fixture()
-def fake():
-    f = FakeSlack().start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture()
-def slack(fake, sample_settings, bot, tmp_path):
-    """The web app with Slack HTTP mode, its Web API pointed at the fake; sleeps are recorded, not slept."""
-    settings = sample_settings.model_copy(
-        update={"slack_signing_secret": SecretStr(SECRET), "slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": f"{fake.url}/api/", "rate_limit_per_minute": 10_000}
-    )
-    feedback = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
-    app = create_app(settings, bot=bot, feedback=feedback)
-    with LiveServer(app) as live:
-        app.state.slack_router.get_handler()
-        slack_bot = app.state.slack_router.slack["bot"]
-        slept: list[float] = []
-        slack_bot.sleep = slept.append
-        live.slept, live.feedback, live.slack_bot = slept, feedback, slack_bot
-        yield live
-
-
-def signed(body: str, content_type: str, timestamp: int | None = None, secret: str = SECRET, retry: int | None = None) -> dict:
-    ts = str(timestamp or int(time.time()))
-    sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": content_type}
-    if retry is not None:
-        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
-    return headers
-
-
-def send_event(server, event: dict, event_id: str = "Ev1", **kw) -> httpx.Response:
-    body = json.dumps({"token": "t", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": event_id, "event_time": int(time.time()), "event": event})
-    return httpx.post(f"{server.url}/slack/events", content=body, headers=signed(body, "application/json", **kw), timeout=10)
-
-
-def send_form(server, data: dict, **kw) -> httpx.Response:
-    body = urlencode(data)
-    return httpx.post(f"{server.url}/slack/events", content=body, headers=signed(body, "application/x-www-form-urlencoded", **kw), timeout=10)
-
-
-def mention(text: str, ts: str = "1700000100.000100", channel: str = "C1", thread_ts: str | None = None) -> dict:
-    event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": ts, "channel": channel, "channel_type": "channel"}
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return event
-
-
-def final_update(fake) -> dict:
-    fake.wait_for(lambda f: f.calls_to("chat.update"))
-    return fake.calls_to("chat.update")[-1]["body"]
+from .helpers import final_update, mention, send_event, send_form, signed
 
 
 def test_mention_gets_placeholder_then_answer_in_thread(slack, fake):
@@ -208,3 +143,11 @@ def test_mrkdwn_is_escaped():
     answer = Answer(question="q", status="answered", answer="Text with <script> & <@U123> and <!channel>")
     text = json.dumps(slack_blocks.render(answer))
     assert "<script>" not in text and "<!channel>" not in text and "&lt;@U123&gt;" in text
+
+
+def test_url_verification_is_answered_for_http_mode_setup(slack, fake):
+    """Saving the Request URL in HTTP mode makes Slack send a signed challenge to /slack/events."""
+    body = json.dumps({"token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"})
+    response = httpx.post(f"{slack.url}/slack/events", content=body, headers=signed(body, "application/json"), timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}

@@ -1,0 +1,25 @@
+"""Slack fixtures: a fake Slack Web API, and the web app in Slack HTTP mode pointed at it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.feedback import FeedbackStore
+
+from .fake_slack import FakeSlack
+from .helpers import live_slack
+
+
+@pytest.fixture()
+def fake():
+    f = FakeSlack().start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture()
+def slack(fake, sample_settings, bot, tmp_path):
+    """The web app with Slack HTTP mode, its Web API pointed at the fake; sleeps are recorded, not slept."""
+    feedback = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    with live_slack(sample_settings, bot, feedback, fake) as live:
+        yield live
