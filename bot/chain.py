@@ -21,7 +21,7 @@ from .answer import Answer, Citation, GuardDecision
 from .compose import candidates, citation_for, compose, evidence, select_lead
 from .embedding import Embedder
 from .index import IndexStore, IndexUnavailable
-from .llm import LLMFailure, LLMWriter
+from .llm import LLMFailure, LLMWriter, llm_budget
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
@@ -112,7 +112,8 @@ class Bot:
     # -- public
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         started = self.clock()
-        turn: Turn = self.runnable.invoke(Turn(question=question.strip(), history=list(history or [])))
+        with llm_budget(self.settings.llm_timeout):  # one LLM time budget per question, shared by judge, condense and answer
+            turn: Turn = self.runnable.invoke(Turn(question=question.strip(), history=list(history or [])))
         assert turn.answer is not None
         turn.timings["total"] = (self.clock() - started) * 1000
         turn.answer.timings_ms = turn.timings

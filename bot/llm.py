@@ -9,29 +9,75 @@ figure is the worst bug this product can have.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib.util
+import logging
+import os
 import re
-from functools import lru_cache
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .answer import Citation
+from .numbers import has_figures, unsupported
 from .prompts import Prompts
 from .settings import Settings
-from .text import numbers_in, split_sentences
+from .text import split_sentences
 
+log = logging.getLogger(__name__)
 _MARKER_RE = re.compile(r"\[(\d+)\]")
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="monobot-llm")
+MIN_CALL_SECONDS = 0.2  # no LLM call is started with less time left than this: it could not finish
 
 
 class LLMFailure(RuntimeError):
     """The model's answer cannot be shown; the reason goes to logs and the eval report."""
 
 
-def chat_model_from_settings(settings: Settings) -> Any | None:
-    """A LangChain chat model named by MONOBOT_LLM, or None for extractive answers."""
+# -- the model
+
+# Providers named in the README: the integration package (modules that provide it) and the key variable.
+# Checked before building, so a missing package or key gets one clear line instead of a traceback.
+_PROVIDERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "openai": ("langchain-openai", ("langchain_openai",), "OPENAI_API_KEY"),
+    "anthropic": ("langchain-anthropic", ("langchain_anthropic",), "ANTHROPIC_API_KEY"),
+    "ollama": ("langchain-ollama", ("langchain_ollama", "langchain_community"), None),
+}
+
+
+class _Misconfigured(Exception):
+    """A reason, worded for the operator, why MONOBOT_LLM cannot be used."""
+
+
+def chat_model_from_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> Any | None:
+    """A LangChain chat model named by MONOBOT_LLM, or None for extractive answers.
+
+    Never raises: the bot must answer (extractively) even when the LLM is misconfigured, and the model is
+    built at start-up, outside any per-question fallback. Instead it logs one warning naming the setting
+    and the reason. `environ` (default os.environ) is where provider keys such as OPENAI_API_KEY are read.
+    """
     if not settings.llm:
         return None
+    env = os.environ if environ is None else environ
+    try:
+        return _build_chat_model(settings, env)
+    except _Misconfigured as exc:
+        reason = str(exc)
+    except ImportError as exc:
+        package = re.search(r"requires the ([\w.-]+) package", str(exc))
+        reason = f"the {package.group(1) if package else exc.name or 'provider'} package is not installed"
+    except Exception as exc:  # noqa: BLE001 - any provider error at construction means: run extractive
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}"
+    log.warning("MONOBOT_LLM=%s: %s; answering extractively", _shown(settings.llm), reason)
+    return None
+
+
+def _build_chat_model(settings: Settings, env: Mapping[str, str]) -> Any:
+    assert settings.llm
     if settings.llm.startswith(("http://", "https://")):
         from langchain_openai import ChatOpenAI
 
@@ -46,12 +92,87 @@ def chat_model_from_settings(settings: Settings) -> Any | None:
     from langchain.chat_models import init_chat_model
 
     kwargs: dict[str, Any] = {"timeout": settings.llm_timeout, "max_retries": 0, "temperature": 0}
-    if settings.llm_api_key:
-        kwargs["api_key"] = settings.llm_api_key
+    api_key = settings.llm_api_key
+    provider = settings.llm.split(":", 1)[0] if ":" in settings.llm else ""
+    if provider in _PROVIDERS:
+        package, modules, key_variable = _PROVIDERS[provider]
+        if not any(importlib.util.find_spec(m) is not None for m in modules):
+            raise _Misconfigured(f"the {package} package is not installed")
+        if key_variable:
+            api_key = api_key or env.get(key_variable)
+            if not api_key:
+                raise _Misconfigured(f"no API key (set MONOBOT_LLM_API_KEY or {key_variable})")
+    if api_key:
+        kwargs["api_key"] = api_key
     return init_chat_model(settings.llm, **kwargs)
 
 
-def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: float) -> str:
+def _shown(setting: str) -> str:
+    """The setting as logged: a password in a base URL is masked (and a malformed URL is shown as is)."""
+    try:
+        parts = urlsplit(setting)
+        if parts.password:
+            host = parts.netloc.rsplit("@", 1)[1]
+            return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    except ValueError:
+        pass
+    return setting
+
+
+# -- one time budget per question
+
+
+class LLMBudget:
+    """The LLM time one question may spend, shared by the guardrail judge, condense and the answer writer.
+
+    With a separate MONOBOT_LLM_TIMEOUT per call, one question could wait up to three timeouts before its
+    extractive fallback. A shared deadline caps the whole question at about one timeout: each call gets
+    what is left, and no call starts with less than MIN_CALL_SECONDS left.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.deadline = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - self.clock())
+
+    def timeout_for_call(self, timeout: float) -> float:
+        """The next call's timeout: `timeout` capped by the time left; LLMFailure when too little is left."""
+        left = self.remaining()
+        if left < MIN_CALL_SECONDS:
+            raise LLMFailure(f"the question's LLM time budget is spent ({left:.2f} s left)")
+        return min(timeout, left)
+
+
+# A context variable, so the guardrail judge (called deep inside the guard) sees the question's budget
+# without every signature in between carrying it. LangChain runs each chain step in a copy of the
+# context, which shares the budget object set around the whole run.
+_BUDGET: ContextVar[LLMBudget | None] = ContextVar("monobot_llm_budget", default=None)
+
+
+@contextmanager
+def llm_budget(seconds: float, clock: Callable[[], float] = time.monotonic) -> Iterator[LLMBudget]:
+    """Every LLM call made inside the block shares one deadline `seconds` from now."""
+    budget = LLMBudget(seconds, clock)
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def current_budget() -> LLMBudget | None:
+    return _BUDGET.get()
+
+
+def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: float, budget: LLMBudget | None = None) -> str:
+    """The reply's text, or LLMFailure on any error or when `timeout` (capped by the question's budget) passes."""
+    if model is None:  # chat_model_from_settings found no usable model
+        raise LLMFailure("no LLM is configured")
+    budget = budget or current_budget()
+    if budget is not None:
+        timeout = budget.timeout_for_call(timeout)
     future = _POOL.submit(model.invoke, messages)
     try:
         reply = future.result(timeout=timeout)
@@ -66,13 +187,12 @@ def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: fl
     return str(content).strip()
 
 
-def _normalize_number(value: str) -> str:
-    value = value.replace(",", "")
-    return value.rstrip("0").rstrip(".") if "." in value else value
-
-
 def validate(answer: str, citations: list[Citation]) -> list[str]:
-    """Problems that make an LLM answer unshowable; empty when every marker and number checks out."""
+    """Problems that make an LLM answer unshowable; empty when every marker and number checks out.
+
+    Figures are checked by bot/numbers.py: each must occur, used the same way, in an excerpt the same
+    sentence cites.
+    """
     problems: list[str] = []
     by_n = {c.n: c for c in citations}
     markers = [int(m) for m in _MARKER_RE.findall(answer)]
@@ -85,14 +205,11 @@ def validate(answer: str, citations: list[Citation]) -> list[str]:
             problems.append(f"[{n}] does not name a retrieved excerpt")
     for sentence in split_sentences(answer) or [answer]:
         cited = [by_n[int(m)] for m in _MARKER_RE.findall(sentence) if int(m) in by_n]
-        numbers = numbers_in(sentence)
-        if numbers and not cited:
-            problems.append(f"numbers without a citation: {sentence[:80]!r}")
+        if not cited:
+            if has_figures(sentence):
+                problems.append(f"numbers without a citation: {sentence[:80]!r}")
             continue
-        available = {_normalize_number(x) for c in cited for x in numbers_in(c.excerpt)}
-        for number in numbers:
-            if _normalize_number(number) not in available:
-                problems.append(f"{number} does not occur in the excerpts its sentence cites")
+        problems.extend(unsupported(sentence, [c.excerpt for c in cited]))
     return problems
 
 
