@@ -9,12 +9,14 @@ weights run through sentence-transformers; both give the same vectors to float p
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +162,48 @@ def _normalize(v: np.ndarray) -> np.ndarray:
 _EXPORT_LOCK = threading.Lock()
 
 
+@contextmanager
+def _export_lock(cache_dir: Path) -> Iterator[None]:
+    """Serialise export and quantisation across threads and processes sharing one cache folder.
+
+    A thread lock alone let two processes (an ingest and a first `ask`, two test workers) export at
+    once; the quantiser writes a fixed-name `*-inferred.onnx` scratch file beside its input, so one
+    process read the other's half-written file and fell back to float32 ("Failed to find proper
+    ai.onnx domain"), building an index the int8 default then refused. flock is released by the
+    kernel if the holder dies, so a killed process never leaves the cache locked.
+    """
+    with _EXPORT_LOCK:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(cache_dir / ".export.lock", "a+b")  # noqa: SIM115 - closed below
+        except OSError:  # a read-only cache: nobody can write into it, so there is no race to guard
+            yield
+            return
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _cached_forward(target: Path, build: Callable[[], object]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A session on the cached model file, building it first when it is missing or does not load.
+
+    A corrupt cache file (a truncated copy, a disk hiccup) is rebuilt rather than silently replaced by a
+    slower or different model: a different model would make the index refuse its own vectors.
+    Call with the export lock held.
+    """
+    if target.exists():
+        try:
+            return _onnx_forward(target)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
+            log.warning("cached model %s does not load (%s); exporting it again", target, exc)
+            target.unlink(missing_ok=True)
+    build()
+    return _onnx_forward(target)
+
+
 def onnx_path_for(path: Path, cache_dir: Path) -> Path:
     return cache_dir / f"{path.name.lower()}-{_fingerprint(path)}.onnx"
 
@@ -257,6 +301,12 @@ def _torch_forward(path: Path) -> Callable[[np.ndarray, np.ndarray], np.ndarray]
     return forward
 
 
+def _loadable_fp32(path: Path, fp32: Path) -> Path:
+    """The float32 export as the quantiser's input, exported again if the cached one does not load."""
+    _cached_forward(fp32, lambda: export_onnx(path, fp32))
+    return fp32
+
+
 BACKENDS = ("auto", "onnx-int8", "onnx", "sentence-transformers")
 
 
@@ -273,20 +323,21 @@ def load_embedder(model_name: str, backend: str, cache_dir: Path) -> Embedder:
         fp32 = onnx_path_for(path, cache_dir)
         int8 = fp32.with_name(fp32.stem + "-int8.onnx")
         try:
-            with _EXPORT_LOCK:
-                if not fp32.exists():
-                    export_onnx(path, fp32)
-                if backend != "onnx" and not int8.exists():
+            with _export_lock(cache_dir):
+                if backend == "onnx":
+                    forward = _cached_forward(fp32, lambda: export_onnx(path, fp32))
+                else:
                     try:
-                        quantize_int8(fp32, int8)
+                        forward = _cached_forward(int8, lambda: quantize_int8(_loadable_fp32(path, fp32), int8))
                     except Exception as exc:  # noqa: BLE001
                         if backend == "onnx-int8":
                             raise
                         log.warning("int8 quantisation unavailable (%s); using float32 ONNX", exc)
                         backend = "onnx"
+                        forward = _cached_forward(fp32, lambda: export_onnx(path, fp32))
             if backend == "onnx":
-                return Embedder(model_name, _onnx_forward(fp32), "onnx", path)
-            return Embedder(model_name, _onnx_forward(int8), "onnx-int8", path, variant="int8")
+                return Embedder(model_name, forward, "onnx", path)
+            return Embedder(model_name, forward, "onnx-int8", path, variant="int8")
         except Exception as exc:  # noqa: BLE001 - any export failure means: use the slower path
             if backend != "auto":
                 raise

@@ -41,11 +41,17 @@ def compare(a: dict[str, Any], b: dict[str, Any], tolerance: float) -> dict[str,
         if items_a[k]["passed"] != items_b[k]["passed"]
     ]
     only = sorted(set(items_a) ^ set(items_b))
-    return {"rows": rows, "regressions": regressions, "flipped": flipped, "not_in_both": only}
+    warnings = []
+    for field in ("model", "mode", "source"):
+        ra, rb = a.get("run", {}).get(field), b.get("run", {}).get(field)
+        if ra != rb:
+            warnings.append(f"the runs differ in {field}: {ra!r} vs {rb!r}, so deltas mix that change with yours")
+    return {"rows": rows, "regressions": regressions, "flipped": flipped, "not_in_both": only, "warnings": warnings}
 
 
 def render(result: dict[str, Any]) -> str:
-    lines = ["| metric | A | B | delta |", "|---|---|---|---|"]
+    lines = [f"warning: {w}" for w in result.get("warnings", [])]
+    lines += ["| metric | A | B | delta |", "|---|---|---|---|"]
     for r in result["rows"]:
         mark = " ⚠ regression" if r["regression"] else ""
         lines.append(f"| {r['metric']} | {r['a']:.3f} | {r['b']:.3f} | {r['delta']:+.3f}{mark} |")

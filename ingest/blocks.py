@@ -1,13 +1,14 @@
-"""Pieces every format shares: pipe tables, source entries, and assembling sections into a Document."""
+"""Pieces every format shares: source entries, and assembling sections into a Document (tables: tables.py)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.text import anchor, cited_numbers
 
-from .model import Block, Document, Paragraph, ParseError, Section, Source, Table
+from .model import Block, Document, Paragraph, ParseError, Section, Source
 
 LEAD_HEADING = "Summary"  # label of the text before the first heading (dek and lead); its URL is the page itself
 SOURCES_HEADINGS = {"sources", "references", "bibliography", "citations"}
@@ -15,44 +16,6 @@ BYLINE_RE = re.compile(r"^\s*[*_]*\s*(reviewed (against|by)\b|written by\b|by th
 SOURCE_LINE_RE = re.compile(r"^\s*(?:[-*+]\s*)?\[(\d+)\]\s*(.+?)\s*$")
 _PMID_RE = re.compile(r"[.;,]?\s*PMID:?\s*(\d{4,9})\.?\s*$", re.IGNORECASE)
 _AUTHORS_YEAR_RE = re.compile(r"^(?P<authors>.+?)\s*\((?P<year>\d{4}[a-z]?)\)\.?\s*(?P<rest>.*)$")
-
-
-def is_table_line(line: str) -> bool:
-    return line.lstrip().startswith("|")
-
-
-def split_cells(line: str) -> list[str]:
-    body = line.strip()
-    if body.startswith("|"):
-        body = body[1:]
-    if body.endswith("|") and not body.endswith("\\|"):
-        body = body[:-1]
-    cells = re.split(r"(?<!\\)\|", body)
-    return [c.strip().replace("\\|", "|") for c in cells]
-
-
-def _is_separator(cells: list[str]) -> bool:
-    return bool(cells) and all(re.fullmatch(r":?-{1,}:?", c.replace(" ", "")) for c in cells)
-
-
-def parse_table(lines: list[str], where: str) -> Table:
-    """A Markdown pipe table; ragged rows are an error because a row read against the wrong header misleads."""
-    if len(lines) < 2:
-        raise ParseError(f"broken table {where}: a header line without a '|---|' separator line")
-    header = split_cells(lines[0])
-    if not _is_separator(split_cells(lines[1])):
-        raise ParseError(f"broken table {where}: line 2 of the table is not a '|---|' separator")
-    if len(split_cells(lines[1])) != len(header):
-        raise ParseError(f"broken table {where}: separator has {len(split_cells(lines[1]))} cells, header has {len(header)}")
-    rows = []
-    for offset, line in enumerate(lines[2:], start=3):
-        cells = split_cells(line)
-        if len(cells) != len(header):
-            raise ParseError(f"broken table {where}: row {offset - 2} has {len(cells)} cells, header has {len(header)}")
-        rows.append(cells)
-    if not rows:
-        raise ParseError(f"broken table {where}: header but no rows")
-    return Table(header=header, rows=rows)
 
 
 def parse_source(n: int, body: str) -> Source:
@@ -89,19 +52,26 @@ class DocumentBuilder:
     subject: str | None = None
     byline: str | None = None
     sources_heading: str | None = None
+    # A heading with no text under it: "keep" it as an empty section (Markdown and HTML mark headings
+    # explicitly, and a parent heading directly followed by a subheading is ordinary structure), or
+    # "error" (the text export infers headings from short lines, so an empty section means a line was
+    # misread and its text would otherwise vanish from the index).
+    empty_sections: Literal["keep", "error"] = "keep"
     sections: list[Section] = field(default_factory=list)
     sources: dict[int, Source] = field(default_factory=dict)
     in_sources: bool = False
+    sources_line: int | None = None
 
     def __post_init__(self) -> None:
         # The text before the first heading is the lead section; it links to the page itself.
         self.sections.append(Section(heading=LEAD_HEADING, anchor=""))
 
-    def heading(self, text: str) -> None:
+    def heading(self, text: str, line: int | None = None) -> None:
         text = text.strip().strip("#").strip()
         if text.lower().rstrip(":") in SOURCES_HEADINGS:
             self.in_sources = True
             self.sources_heading = text
+            self.sources_line = line
             return
         self.in_sources = False
         taken = {s.anchor for s in self.sections}
@@ -109,7 +79,7 @@ class DocumentBuilder:
         base = slug
         while slug in taken:
             slug, i = f"{base}-{i}", i + 1
-        self.sections.append(Section(heading=text, anchor=slug))
+        self.sections.append(Section(heading=text, anchor=slug, line=line))
 
     def block(self, block: Block) -> None:
         if isinstance(block, Paragraph) and not block.text.strip():
@@ -126,8 +96,17 @@ class DocumentBuilder:
             raise ParseError("no title")
         if self.dek:
             self.sections[0].blocks.insert(0, Paragraph(self.dek))
-        sections = [s for s in self.sections if s.blocks]
-        if not sections:
+        sections = []
+        for section in self.sections:
+            if section.blocks:
+                sections.append(section)
+            elif not section.anchor:
+                continue  # an empty lead holds no text of the file: its label is ours
+            elif self.empty_sections == "error":
+                raise ParseError(self._empty_section_message(section))
+            else:
+                sections.append(section)  # the heading is the file's text; previews show it with no chunks
+        if not any(s.blocks for s in sections):
             raise ParseError("no text: the file has a title but no paragraphs or tables")
         return Document(
             doc=self.doc,
@@ -141,6 +120,19 @@ class DocumentBuilder:
             subject=self.subject,
             byline=self.byline,
             sources_heading=self.sources_heading,
+        )
+
+    def _empty_section_message(self, section: Section) -> str:
+        """Where the empty section is and what follows it, so the author can find the misread line."""
+        later = [s.line for s in self.sections if s.line and section.line and s.line > section.line]
+        if self.sources_line and section.line and self.sources_line > section.line:
+            later.append(self.sources_line)
+        where = f"line {section.line}: " if section.line else ""
+        after = f"the next heading is line {min(later)}" if later else "nothing but headings, Sources or a byline follow it"
+        return (
+            f"{where}'{section.heading}' reads as a section heading but has no text under it ({after}); "
+            "a short line without closing punctuation is read as a heading, so a one-line paragraph needs its full stop "
+            "and a table needs its '---|---' delimiter row"
         )
 
 

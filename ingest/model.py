@@ -52,6 +52,7 @@ class Section:
     heading: str
     anchor: str
     blocks: list[Block] = field(default_factory=list)
+    line: int | None = field(default=None, compare=False)  # where the heading is, for error messages
 
 
 @dataclass

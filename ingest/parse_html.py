@@ -25,6 +25,7 @@ class _Event:
     classes: tuple[str, ...] = ()
     number: int | None = None
     table: list[list[tuple[str, str]]] = field(default_factory=list)
+    line: int | None = None
 
 
 class _Collector(HTMLParser):
@@ -35,6 +36,7 @@ class _Collector(HTMLParser):
         self.stack: list[str] = []
         self.buffer: list[str] | None = None
         self.block: tuple[str, tuple[str, ...]] | None = None
+        self.block_line: int | None = None
         self.lists: list[list[int]] = []  # per open list: [ordered?, next number]
         self.table: list[list[tuple[str, str]]] | None = None
         self.meta_description = ""
@@ -66,6 +68,7 @@ class _Collector(HTMLParser):
         if tag in _BLOCKS and self.buffer is None:
             self.buffer = []
             self.block = (tag, tuple(attr.get("class", "").split()))
+            self.block_line = self.getpos()[0]
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID or tag not in self.stack:
@@ -94,9 +97,9 @@ class _Collector(HTMLParser):
                 if self.lists:
                     number = self.lists[-1][1]
                     self.lists[-1][1] += 1
-                self.events.append(_Event("li", text, classes, number))
+                self.events.append(_Event("li", text, classes, number, line=self.block_line))
             elif text:
-                self.events.append(_Event(kind, text, classes))
+                self.events.append(_Event(kind, text, classes, line=self.block_line))
         if tag in ("ol", "ul") and self.lists:
             self.lists.pop()
         elif tag == "table" and self.table is not None:
@@ -137,7 +140,7 @@ def parse_html(text: str, doc: str, url: str, path: str = "") -> Document:
         if event.kind in ("title", "caption") or (event.kind == "h1" and event.text == h1):
             continue
         if event.kind in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            builder.heading(event.text)
+            builder.heading(event.text, event.line)
         elif event.kind == "table":
             tables += 1
             builder.block(_table(event.table, f"number {tables}"))
@@ -149,6 +152,8 @@ def parse_html(text: str, doc: str, url: str, path: str = "") -> Document:
                 builder.source(event.number, event.text)
             elif BYLINE_RE.match(event.text):
                 builder.byline = event.text
+            else:  # not an entry: dropping it would lose text silently, as the other formats refuse to
+                raise ParseError(f"line {event.line}: paragraph in {builder.sources_heading} is not a source entry: {event.text[:60]!r}")
         elif event.kind in ("p", "li"):
             if event.text == dek:
                 continue

@@ -6,8 +6,9 @@ import re
 
 import yaml
 
-from .blocks import BYLINE_RE, SOURCE_LINE_RE, DocumentBuilder, is_table_line, parse_table
+from .blocks import BYLINE_RE, SOURCE_LINE_RE, DocumentBuilder
 from .model import Document, Paragraph, ParseError
+from .tables import parse_table, table_end
 
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _ORDERED_RE = re.compile(r"^\s*(\d+)[.)]\s+(.+)$")
@@ -78,6 +79,7 @@ def parse_markdown(text: str, doc: str, url: str, path: str = "") -> Document:
         line = lines[i]
         stripped = line.strip()
         m = _HEADING_RE.match(stripped)
+        end = table_end(lines, i)
         if not stripped:
             flush()
         elif m:
@@ -85,14 +87,11 @@ def parse_markdown(text: str, doc: str, url: str, path: str = "") -> Document:
             if len(m.group(1)) == 1 and not h1_seen and plain_inline(m.group(2)) == title:
                 h1_seen = True
             else:
-                builder.heading(plain_inline(m.group(2)))
-        elif is_table_line(stripped):
+                builder.heading(plain_inline(m.group(2)), offset + i + 1)
+        elif end > i:
             flush()
-            j = i
-            while j < len(lines) and is_table_line(lines[j]):
-                j += 1
-            builder.block(parse_table(lines[i:j], f"at line {offset + i + 1}"))
-            i = j
+            builder.block(parse_table(lines[i:end], f"at line {offset + i + 1}"))
+            i = end
             continue
         elif builder.in_sources:
             flush()

@@ -28,6 +28,7 @@ from .blocks import headings, unresolved_citations
 from .chunk import chunk_document
 from .load import find_files, parse_file
 from .model import Document, ParseError
+from .tokens import TokenCounting
 
 
 @dataclass
@@ -64,13 +65,13 @@ class IngestReport:
         return {**self.__dict__, "ok": self.ok}
 
 
-def fingerprint(settings: Settings, embedder: Embedder) -> str:
+def fingerprint(settings: Settings, embedder: TokenCounting) -> str:
     """What, besides file contents, decides the chunks: when it changes every file is parsed again."""
     raw = json.dumps([SCHEMA_VERSION, index_model_id(settings, embedder), settings.chunk_tokens, settings.site_url])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def index_model_id(settings: Settings, embedder: Embedder) -> str:
+def index_model_id(settings: Settings, embedder: TokenCounting) -> str:
     """The model and the way sentence vectors were made: chunks share vectors only when both match."""
     return embedder.model_id + ("|pooled" if settings.sentence_vectors == "pooled" else "")
 
@@ -83,7 +84,7 @@ class _Parsed:
     path: str
 
 
-def parse_and_chunk(path: Path, raw: bytes | None, settings: Settings, embedder: Embedder) -> _Parsed:
+def parse_and_chunk(path: Path, raw: bytes | None, settings: Settings, embedder: TokenCounting) -> _Parsed:
     raw = path.read_bytes() if raw is None else raw
     sha = hashlib.sha256(raw).hexdigest()
     document = parse_file(path, settings.site_url)
@@ -93,8 +94,12 @@ def parse_and_chunk(path: Path, raw: bytes | None, settings: Settings, embedder:
     return _Parsed(document, records, sha, str(path.resolve()))
 
 
-def preview(paths: list[Path], settings: Settings, embedder: Embedder) -> tuple[dict, list[str]]:
-    """The dry-run view: how each file would be split, with no index touched."""
+def preview(paths: list[Path], settings: Settings, embedder: TokenCounting) -> tuple[dict, list[str]]:
+    """The dry-run view: how each file would be split, with no index touched.
+
+    Only token counts are needed, so `embedder` may be a tokens.TokenCounter: nothing is loaded into,
+    exported to or created in the store.
+    """
     files, failures = find_files(paths)
     documents = []
     for path in files:
@@ -110,7 +115,7 @@ def preview(paths: list[Path], settings: Settings, embedder: Embedder) -> tuple[
             sections.append(
                 {
                     "heading": section.heading,
-                    "url": chunks[0].url if chunks else doc.url,
+                    "url": doc.url + (f"#{section.anchor}" if section.anchor else ""),
                     "chunks": [
                         {"text": r.text, "kind": r.kind, "tokens": embedder.count_tokens(r.embed_text), "sources": r.sources} for r in chunks
                     ],

@@ -89,3 +89,24 @@ def test_ids_change_only_with_content(embedder):
 def test_embed_text_has_title_and_heading():
     assert embed_text("Title", "Heading", "Body", "heading") == "Title — Heading\nBody"
     assert embed_text("Title", "Summary", "Body", "") == "Title\nBody"
+
+
+def test_tokenizer_only_counter_splits_exactly_as_the_embedder(embedder, sample_settings):
+    """The dry run sizes chunks without the model; its preview must match what ingest would index."""
+    from ingest.pipeline import preview
+    from ingest.tokens import TokenCounter
+
+    counter = TokenCounter(sample_settings.embed_model)
+    assert counter.max_tokens == embedder.max_tokens
+    assert embedder.model_id.startswith(counter.model_id)
+    paths = corpus_files()
+    with_counter, failures = preview(paths, sample_settings, counter)
+    assert not failures
+    assert with_counter == preview(paths, sample_settings, embedder)[0]
+
+
+def test_a_table_without_outer_pipes_chunks_row_by_row_with_its_header(embedder):
+    text = "Widgetide\nA summary.\nLead text.\nNumbers\nOutcome | Finding\n---|---\nAny event | RR 1.01\nSerious events | RR 2.39\n"
+    records = chunk_document(parse_text(text, "w", "https://example.org/m/w"), embedder.count_tokens, 200, embedder.model_id)
+    rows = [r.text for r in records if r.kind == "table"]
+    assert rows == ["| Outcome | Finding |\n| Any event | RR 1.01 |", "| Outcome | Finding |\n| Serious events | RR 2.39 |"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def test_bad_files_get_one_line_each_and_the_rest_ingests(run, tmp_path):
         "latin1.txt": "UTF-8",
         "no-title.md": "no title",
         "broken-table.txt": "broken table",
+        "heading-without-text.txt": "line 4: 'What the pooled data show' reads as a section heading but has no text under it",
+        "table-title.txt": "no title: line 1 is a table row",
     }
     for name, reason in expected.items():
         matching = [line for line in lines if name in line]
@@ -111,3 +114,35 @@ def test_chat_keeps_history(run):
 def test_empty_question_is_refused_with_a_message(run):
     proc = run("ask", "   ")
     assert proc.returncode == 2 and "empty" in proc.stderr
+
+
+def test_dry_run_does_not_create_the_store_or_export_the_model(run, tmp_path):
+    absent = tmp_path / "no-such-store"
+    proc = run("ingest", "--dry-run", "--json", "--store", str(absent), str(CORPUS / "semax.txt"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["documents"][0]["doc"] == "semax"
+    assert not absent.exists()
+
+
+SUMMARY = re.compile(
+    r"(\d+) documents, (\d+) sections, (\d+) chunks: (\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged; .* (\d+\.\d) s \("
+)
+
+
+def test_ingest_prints_the_summary_and_a_forced_progress_bar(run):
+    first = run("ingest", "--progress", str(CORPUS / "semax.txt"))
+    assert first.returncode == 0, first.stderr
+    match = SUMMARY.search(first.stdout)
+    assert match, first.stdout
+    documents, sections, chunks, added, updated, removed, unchanged = map(int, match.groups()[:7])
+    assert (documents, updated, removed, unchanged) == (1, 0, 0, 0) and added == chunks > 0 and sections >= 2
+    assert re.search(rf"embedding: 100%\|.*\| {chunks}/{chunks} ", first.stderr), first.stderr  # tqdm, though stderr is a pipe
+
+    again = run("ingest", str(CORPUS / "semax.txt"))
+    assert again.returncode == 0, again.stderr
+    assert "embedding:" not in again.stderr  # no bar by default when stderr is not a terminal
+    assert SUMMARY.search(again.stdout).groups()[3:7] == ("0", "0", "0", str(chunks))
+
+    as_json = json.loads(run("ingest", "--json", "--no-progress", str(CORPUS / "semax.txt")).stdout)
+    assert {"documents", "sections", "added", "updated", "removed", "unchanged", "seconds"} <= set(as_json)
+    assert as_json["unchanged"] == chunks and as_json["documents"] == 1

@@ -128,3 +128,14 @@ def test_cli_compare_exit_code_and_skipped_lines(tmp_path, settings_for, small_r
     )
     assert proc.returncode == 0, proc.stderr
     assert "line 2" in proc.stderr and "(1 lines skipped)" in proc.stdout
+
+
+def test_compare_warns_when_runs_used_different_models():
+    from eval.compare import compare, render
+
+    a = {"run": {"model": "all-minilm-l6-v2@x", "mode": "extractive"}, "metrics": {"hit@1_doc": 0.9}, "items": []}
+    b = {"run": {"model": "all-minilm-l6-v2@x+int8", "mode": "extractive"}, "metrics": {"hit@1_doc": 0.88}, "items": []}
+    result = compare(a, b, 0.05)
+    assert any("model" in w for w in result["warnings"])
+    assert render(result).startswith("warning:")
+    assert not compare(a, a, 0.05)["warnings"]

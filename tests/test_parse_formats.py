@@ -65,3 +65,23 @@ def test_markdown_inline_formatting_is_plain_text():
 def test_bad_input_reasons(raw, fmt, reason):
     with pytest.raises(ParseError, match=reason):
         parse_bytes(raw, FIXTURES / "x", fmt, SITE)
+
+
+def test_markdown_parent_heading_without_text_is_kept_not_dropped():
+    raw = b"# Widgetide\n\nLead paragraph.\n\n## Safety\n\n### Common effects\n\nMild and brief.\n"
+    doc = parse_bytes(raw, FIXTURES / "w.md", "markdown", SITE)
+    assert headings(doc) == ["Safety", "Common effects"]
+    safety = doc.sections[1]
+    assert safety.blocks == [] and safety.line == 5
+
+
+def test_html_heading_without_text_is_kept_not_dropped():
+    raw = b"<h1>Widgetide</h1><p>Lead.</p><h2>Safety</h2><h3>Common effects</h3><p>Mild and brief.</p>"
+    doc = parse_bytes(raw, FIXTURES / "w.html", "html", SITE)
+    assert headings(doc) == ["Safety", "Common effects"]
+
+
+def test_html_text_in_sources_that_is_no_entry_is_an_error_not_dropped():
+    raw = b"<h1>W</h1><p>Lead.[1]</p>\n<h2>Sources</h2>\n<ol><li>Doe J (2020). A title. A journal.</li></ol>\n<p>Some stray remark.</p>"
+    with pytest.raises(ParseError, match="line 4: paragraph in Sources is not a source entry"):
+        parse_bytes(raw, FIXTURES / "w.html", "html", SITE)

@@ -114,3 +114,106 @@ def test_small_monograph_parses_without_sources():
 def test_parse_errors_name_the_problem(text, reason):
     with pytest.raises(ParseError, match=reason):
         parse_text(text, "x", SITE + "x")
+
+
+# --- line 2 is the dek, whatever its punctuation -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dek",
+    [
+        "Thin human evidence and an unclear regulatory picture",  # no closing punctuation: once read as a heading
+        "Is it worth the hype?",
+        "Mostly rodent data — so far",
+    ],
+)
+def test_line_two_is_the_dek_whatever_its_punctuation(dek):
+    text = f"Widgetide overview\n{dek}\nWidgetide is an invented peptide used in this test.\nWhat is it?\nA compound described only here.\n"
+    doc = parse_text(text, "widgetide", SITE + "widgetide")
+    assert doc.dek == dek
+    assert headings(doc) == ["What is it?"]
+    lead = doc.sections[0]
+    assert lead.heading == LEAD_HEADING
+    assert [b.text for b in lead.blocks] == [dek, "Widgetide is an invented peptide used in this test."]
+
+
+def test_a_table_on_line_two_is_not_the_dek():
+    text = "Widgetide numbers\n| Measure | Value |\n|---|---|\n| Trials | none |\nWhat is known?\nVery little.\n"
+    doc = parse_text(text, "w", SITE + "w")
+    assert doc.dek == ""
+    assert isinstance(doc.sections[0].blocks[0], Table)
+    assert headings(doc) == ["What is known?"]
+
+
+def test_blank_line_two_means_no_dek():
+    doc = parse_text("Widgetide notes\n\nA first paragraph of the lead.\nWhat is known?\nVery little.\n", "w", SITE + "w")
+    assert doc.dek == ""
+    assert [b.text for b in doc.sections[0].blocks] == ["A first paragraph of the lead."]
+
+
+# --- tables without outer pipes; nothing silently dropped -----------------------------------------------
+
+PIPELESS = (
+    "Widgetide safety\n"
+    "A summary sentence about an invented drug.\n"
+    "The lead paragraph of this test monograph.\n"
+    "What the pooled data show\n"
+    "Outcome | Finding\n"
+    "---|:---:\n"
+    "Any adverse event | RR 1.01\n"
+    "Serious adverse events | RR 2.39\n"
+    "The table above is invented for this test.\n"
+    "The bottom line\n"
+    "Nothing here is real.\n"
+)
+
+
+def test_table_without_outer_pipes_is_a_table():
+    doc = parse_text(PIPELESS, "w", SITE + "w")
+    assert headings(doc) == ["What the pooled data show", "The bottom line"]
+    section = doc.sections[1]
+    table = section.blocks[0]
+    assert isinstance(table, Table)
+    assert table.header == ["Outcome", "Finding"]
+    assert table.rows == [["Any adverse event", "RR 1.01"], ["Serious adverse events", "RR 2.39"]]
+    assert section.blocks[1] == Paragraph("The table above is invented for this test.")
+
+
+def test_markdown_table_without_outer_pipes_is_a_table():
+    raw = b"# Widgetide\n\nLead paragraph.\n\n## Numbers\n\nOutcome | Finding\n--- | ---\nAny event | RR 1.01\nSerious events | RR 2.39\n"
+    from ingest.load import parse_bytes
+
+    doc = parse_bytes(raw, Path("w.md"), "markdown", SITE)
+    (table,) = [b for s in doc.sections for b in s.blocks if isinstance(b, Table)]
+    assert table.rows[-1] == ["Serious events", "RR 2.39"]
+
+
+def test_pipe_lines_without_a_delimiter_row_are_a_broken_table_not_headings():
+    text = "Widgetide\nA summary.\nResults\nOutcome | Finding\nSerious events | RR 2.39\n"
+    with pytest.raises(ParseError, match="broken table at line 4"):
+        parse_text(text, "w", SITE + "w")
+
+
+def test_a_lone_pipe_line_is_kept_as_text_not_a_heading():
+    doc = parse_text("Widgetide\nA summary.\nResults\nRatio | 2.39\n", "w", SITE + "w")
+    assert headings(doc) == ["Results"]
+    assert doc.sections[1].blocks == [Paragraph("Ratio | 2.39")]
+
+
+def test_a_heading_with_no_text_under_it_is_an_error_naming_the_line():
+    # "Serious events 2.39" reads as a heading (short, unpunctuated); the section above it would vanish.
+    text = "Widgetide\nA summary.\nLead text.\nWhat the data show\nSerious events 2.39\nA paragraph.\n"
+    with pytest.raises(ParseError, match=r"line 4: 'What the data show' .*no text under it \(the next heading is line 5\)"):
+        parse_text(text, "w", SITE + "w")
+
+
+def test_a_heading_just_before_sources_is_an_error():
+    text = "Widgetide\nA summary.\nLead text.[1]\nDangling heading\nSources\n- [1] Doe J (2020). A title. A journal.\n"
+    with pytest.raises(ParseError, match="line 4: 'Dangling heading'"):
+        parse_text(text, "w", SITE + "w")
+
+
+def test_title_that_is_a_table_row_says_so():
+    for text in ("| Outcome | Finding |\n|---|---|\n| Any | RR 1 |\n", "Outcome | Finding\n---|---\nAny | RR 1\n"):
+        with pytest.raises(ParseError, match="no title: line 1 is a table row"):
+            parse_text(text, "w", SITE + "w")

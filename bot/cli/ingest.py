@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from bot.settings import Settings
+
 from .common import add_store_option, fail, settings_from
 
 
@@ -17,31 +19,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="parse and chunk only; the index is not touched")
     p.add_argument("--json", action="store_true", help="print machine-readable output")
     p.add_argument("--replace-all", action="store_true", help="make PATHs the whole index: documents not found under them are removed")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
+                     help="always show the progress bar (default: only on a terminal, for more than 64 chunks to embed)")
+    bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="no progress bar")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.index import IndexStore, get_embedder
-    from ingest.pipeline import ingest, preview
-
     settings = settings_from(args)
-    embedder = get_embedder(settings)
     if args.dry_run:
-        result, failures = preview(args.paths, settings, embedder)
-        for line in failures:
-            print(f"monobot: {line}", file=sys.stderr)
-        if args.json:
-            json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-            print()
-        else:
-            for doc in result["documents"]:
-                print(f"{doc['doc']}: {doc['title']} ({doc['subject']})")
-                for section in doc["sections"]:
-                    print(f"  § {section['heading']} — {len(section['chunks'])} chunks")
-        return 1 if failures else 0
+        return _dry_run(args, settings)
+    from bot.index import IndexStore, get_embedder
+    from ingest.pipeline import ingest
+
+    embedder = get_embedder(settings)
     try:
-        report = ingest(args.paths, settings, IndexStore(settings), embedder, replace_all=args.replace_all, progress=False if args.no_progress else None)
+        report = ingest(args.paths, settings, IndexStore(settings), embedder, replace_all=args.replace_all, progress=args.progress)
     except RuntimeError as exc:
         return fail(str(exc))
     for line in report.failures:
@@ -54,3 +48,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report.summary())
     return 0 if report.ok else 1
+
+
+def _dry_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Preview with the tokenizer alone: loading the embedder would export the ONNX model into the store."""
+    from ingest.pipeline import preview
+    from ingest.tokens import TokenCounter
+
+    try:
+        counter = TokenCounter(settings.embed_model)
+    except ValueError as exc:
+        return fail(str(exc))
+    result, failures = preview(args.paths, settings, counter)
+    for line in failures:
+        print(f"monobot: {line}", file=sys.stderr)
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for doc in result["documents"]:
+            print(f"{doc['doc']}: {doc['title']} ({doc['subject']})")
+            for section in doc["sections"]:
+                print(f"  § {section['heading']} — {len(section['chunks'])} chunks")
+    return 1 if failures else 0
