@@ -92,8 +92,9 @@ class ChunkRecord:
         return [strip_citations(self.text[a:b]) for a, b in self.sentences]
 
     def sentence_embed_texts(self) -> list[str]:
-        """What is embedded per sentence: the monograph title gives each sentence its subject."""
-        return [f"{self.title} — {text}" for text in self.sentence_texts()]
+        """What is embedded per sentence: the monograph's subject ("Semax — ...") tells the model which drug a
+        sentence is about; the whole title would cost a dozen more word pieces per sentence for little more."""
+        return [f"{self.subject or self.title} — {text}" for text in self.sentence_texts()]
 
     @property
     def key(self) -> str:

@@ -65,6 +65,11 @@ class IngestReport:
         return {**self.__dict__, "ok": self.ok}
 
 
+# How sentence vectors are made (subject prefix; none for table rows and one-sentence chunks). A new
+# scheme changes every vector key, so an index built the old way is re-embedded rather than mixed.
+SENTENCE_SCHEME = "|s2"
+
+
 def fingerprint(settings: Settings, embedder: TokenCounting) -> str:
     """What, besides file contents, decides the chunks: when it changes every file is parsed again."""
     raw = json.dumps([SCHEMA_VERSION, index_model_id(settings, embedder), settings.chunk_tokens, settings.site_url])
@@ -73,7 +78,7 @@ def fingerprint(settings: Settings, embedder: TokenCounting) -> str:
 
 def index_model_id(settings: Settings, embedder: TokenCounting) -> str:
     """The model and the way sentence vectors were made: chunks share vectors only when both match."""
-    return embedder.model_id + ("|pooled" if settings.sentence_vectors == "pooled" else "")
+    return embedder.model_id + ("|pooled" if settings.sentence_vectors == "pooled" else SENTENCE_SCHEME)
 
 
 @dataclass
@@ -353,13 +358,15 @@ def _vectors(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], st
             fresh_vectors[r.id] = v
             r.sentence_vectors = sv
     elif todo:
-        sentence_texts = [r.sentence_embed_texts() for r in todo]
+        # A table row or a one-sentence chunk is its own only sentence: the answer step ranks it by the
+        # chunk's vector, so embedding it again would cost time and add nothing.
+        sentence_texts = [[] if r.kind == "table" or len(r.sentences) <= 1 else r.sentence_embed_texts() for r in todo]
         flat = [r.embed_text for r in todo] + [t for own in sentence_texts for t in own]
         vecs = embedder.embed(flat)
         offset = len(todo)
         for r, v, own in zip(todo, vecs, sentence_texts):
             fresh_vectors[r.id] = v
-            r.sentence_vectors = vecs[offset : offset + len(own)]
+            r.sentence_vectors = vecs[offset : offset + len(own)] if own else None
             offset += len(own)
     embeddings, metadatas = [], []
     for r in batch:
