@@ -150,7 +150,7 @@ class Embedder:
                 token_ids[k] = ids[: self.max_tokens - 1] + ids[-1:]  # keep the closing [SEP], as sentence-transformers does
         order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        batches = _batches(order, [len(token_ids[i]) for i in range(len(texts))], batch_size)
 
         def run(batch: list[int], forward: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
             width = max(len(token_ids[i]) for i in batch)
@@ -191,6 +191,24 @@ class Embedder:
             while len(self._bulk) < cores:
                 self._bulk.append(self._bulk_factory())
         return self._bulk[:cores]
+
+
+BATCH_TOKENS = 2048  # padded word pieces in one batch: attention memory grows with batch x length^2
+
+
+def _batches(order: list[int], lengths: list[int], size: int) -> list[list[int]]:
+    """Length-sorted batches of at most `size` texts and BATCH_TOKENS padded tokens: short sentences go 32
+    at a time, 250-piece chunks 16 at a time, so a session's buffers stay small."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) >= size or (len(current) + 1) * max(lengths[i], lengths[current[-1]]) > BATCH_TOKENS):
+            out.append(current)
+            current = []
+        current.append(i)
+    if current:
+        out.append(current)
+    return out
 
 
 def _normalize(v: np.ndarray) -> np.ndarray:
