@@ -100,11 +100,12 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
             record = hit.record
             vectors = record.sentence_vectors
             raws = [record.text] if record.kind == "table" else [record.text[a:b] for a, b in record.sentences]
+            known_terms = record.sentence_terms
             for k, text in enumerate(record.sentence_texts()):
                 if len(text) < 20 or _META_RE.search(text):
                     continue  # a signpost ("covered in the side-effects monograph") answers nothing
                 s_cos = float(np.dot(vectors[k], qvec)) if vectors is not None and k < len(vectors) else hit.cosine
-                present = set(expand(terms(text)))
+                present = known_terms[k] if known_terms is not None and k < len(known_terms) else set(expand(terms(text)))
                 overlap = sum(w for t, w in weights.items() if t in present) / total
                 score = 0.5 * s_cos + 0.3 * hit.cosine + 0.2 * overlap + prior(raws[k], text, record.kind, quantity) - 0.01 * p_index
                 out.append(Candidate(p_index, record.chunk_index, k, text, score, s_cos))
@@ -167,7 +168,11 @@ def coverage(retrieval: Retrieval, passages: int = 3, is_word: Callable[[str], b
         return 1.0, False, [], []
     present: set[str] = set()
     for p in retrieval.passages[:passages]:
-        present |= set(expand(terms(f"{p.text} {p.first.section} {p.first.title}")))
+        if all(h.record.chunk_terms is not None for h in p.hits):
+            for h in p.hits:
+                present |= h.record.chunk_terms  # type: ignore[operator]
+        else:
+            present |= set(expand(terms(f"{p.text} {p.first.section} {p.first.title}")))
     weights = {t: lexical.term_idf(t) for t in topic}
     total = sum(weights.values()) or 1.0
     found = 0.0

@@ -69,6 +69,9 @@ class ChunkRecord:
     _vectors: Any = None  # np.ndarray, or the encoded string until first use (most hits never need theirs)
     path: str = ""
     doc_hash: str = ""
+    # Lexical terms worked out at ingest (bot/records.py), so answering does not tokenise the same text per question.
+    sentence_terms: list[frozenset[str]] | None = None
+    chunk_terms: frozenset[str] | None = None
 
     @property
     def sentence_vectors(self) -> np.ndarray | None:
@@ -232,6 +235,7 @@ class Snapshot:
     collection: Any
     lexical: LexicalIndex
     on_failure: Any = None
+    records: Any = None  # RecordStore: chunk rows read locally by id (see bot/records.py)
 
     def _guard(self, call: Any, **kwargs: Any) -> Any:
         try:
@@ -252,6 +256,23 @@ class Snapshot:
             return {}
         got = self.fetch(ids=ids, include=["documents", "metadatas"])
         return {i: ChunkRecord.from_chroma(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def rows(self, ids: list[str]) -> dict[str, tuple[ChunkRecord, np.ndarray]]:
+        """Records and chunk vectors by id: from the local copy, and from Chroma for any id it lacks."""
+        out: dict[str, tuple[ChunkRecord, np.ndarray]] = {}
+        missing = list(ids)
+        if self.records is not None:
+            missing = []
+            for chunk_id, row in zip(ids, self.records.row_of(ids)):
+                if row is None:
+                    missing.append(chunk_id)
+                else:
+                    out[chunk_id] = (self.records.record(row), self.records.vector(row))
+        if missing:
+            got = self.fetch(ids=missing, include=["documents", "metadatas", "embeddings"])
+            for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+                out[i] = (ChunkRecord.from_chroma(i, d, m), np.asarray(e, dtype=np.float32))
+        return out
 
 
 def open_client(settings: Settings) -> Any:
@@ -317,6 +338,9 @@ class IndexStore:
     def lexical_dir(self, collection: str) -> Path:
         return self.root / "lexical" / collection
 
+    def records_dir(self, collection: str) -> Path:
+        return self.root / "records" / collection
+
     def manifest_path(self, collection: str) -> Path:
         return self.root / "manifests" / f"{collection}.json"
 
@@ -380,7 +404,8 @@ class IndexStore:
             except Exception as exc:  # noqa: BLE001
                 raise IndexUnavailable(f"live collection {info.collection} cannot be opened: {exc}") from exc
             lexical = self._load_lexical(info.collection, collection)
-            self._snapshot = Snapshot(info=info, collection=collection, lexical=lexical, on_failure=self.forget)
+            records = self._load_records(info, collection)
+            self._snapshot = Snapshot(info=info, collection=collection, lexical=lexical, on_failure=self.forget, records=records)
             self._token = token
             return self._snapshot
 
@@ -397,6 +422,25 @@ class IndexStore:
         lexical = LexicalIndex.build(ids, texts)
         lexical.save(directory)
         return LexicalIndex.load(directory)
+
+    def _load_records(self, info: LiveInfo, collection: Any) -> Any:
+        from .records import RecordStore, build_from
+
+        directory = self.records_dir(info.collection)
+        if RecordStore.exists(directory):
+            return RecordStore(directory)
+        # A generation written on another host (or by an older monobot): copy its rows out of the store once.
+        log.info("building the local record copy for %s from the store", info.collection)
+
+        def rows() -> Iterator[tuple[str, str, dict, Any]]:
+            for ids, docs, metas, embeddings in iter_collection(collection, include=["documents", "metadatas", "embeddings"]):
+                yield from zip(ids, docs, metas, embeddings)
+
+        try:
+            return build_from(rows(), directory, info.dim)
+        except OSError as exc:  # a read-only store folder: read every chunk through Chroma instead
+            log.warning("no local record copy for %s (%s); reading chunks through the store", info.collection, exc)
+            return None
 
     def ping(self) -> LiveInfo:
         """Readiness: the store answers and holds a live generation that can be opened."""
@@ -428,8 +472,10 @@ class IndexStore:
         self._drop(name)  # a leftover of a crashed run
         return name, self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 
-    def publish(self, info: LiveInfo, lexical: LexicalIndex, manifest: dict) -> None:
+    def publish(self, info: LiveInfo, lexical: LexicalIndex, manifest: dict, records: Any = None) -> None:
         lexical.save(self.lexical_dir(info.collection))
+        if records is not None:
+            records.publish()
         self.save_manifest(info.collection, manifest)
         previous = self.read_live()
         self._write_live(info)
@@ -449,7 +495,7 @@ class IndexStore:
             name = col if isinstance(col, str) else col.name
             if name.startswith(f"{self.prefix}-g") and name not in keep:
                 self._drop(name)
-        for directory in (self.root / "lexical", self.root / "manifests"):
+        for directory in (self.root / "lexical", self.root / "manifests", self.root / "records"):
             if directory.exists():
                 for item in directory.iterdir():
                     base = item.name.removesuffix(".json")
@@ -463,6 +509,7 @@ class IndexStore:
         """Remove an unpublished generation and its sidecars (a failed ingest)."""
         self._drop(name)
         shutil.rmtree(self.lexical_dir(name), ignore_errors=True)
+        shutil.rmtree(self.records_dir(name), ignore_errors=True)
         self.manifest_path(name).unlink(missing_ok=True)
 
     def _drop(self, name: str) -> None:

@@ -120,11 +120,16 @@ class Retriever:
         return hits
 
     def _query(self, snap: Snapshot, qvec: np.ndarray, where: dict | None) -> list[Hit]:
-        got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["documents", "metadatas", "distances"])
-        return [
-            Hit(ChunkRecord.from_chroma(i, d, m), cosine=1.0 - float(dist))
-            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        ]
+        if snap.records is None:
+            got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["documents", "metadatas", "distances"])
+            return [
+                Hit(ChunkRecord.from_chroma(i, d, m), cosine=1.0 - float(dist))
+                for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+            ]
+        # Ids and distances only: the rows come from the generation's local copy (bot/records.py).
+        got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["distances"])
+        rows = snap.rows(got["ids"][0])
+        return [Hit(rows[i][0], cosine=1.0 - float(dist)) for i, dist in zip(got["ids"][0], got["distances"][0]) if i in rows]
 
     def _fuse(self, snap: Snapshot, qvec: np.ndarray, dense: list[Hit], lexical: list[tuple[str, float]], subjects: list[str], query: str = "") -> list[Hit]:
         by_id: dict[str, Hit] = {}
@@ -134,9 +139,8 @@ class Retriever:
             by_id[hit.record.id] = hit
         missing = [cid for cid, _ in lexical[:8] if cid not in by_id]  # lower BM25 ranks add little to the fusion
         if missing:
-            got = snap.fetch(ids=missing, include=["documents", "metadatas", "embeddings"])
-            for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-                by_id[i] = Hit(ChunkRecord.from_chroma(i, d, m), cosine=float(np.dot(qvec, np.asarray(e, dtype=np.float32))))
+            for i, (record, vector) in snap.rows(missing).items():
+                by_id[i] = Hit(record, cosine=float(np.dot(qvec, vector)))
         for rank, (cid, _) in enumerate(lexical):
             hit = by_id.get(cid)
             if hit is not None:

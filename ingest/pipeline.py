@@ -239,8 +239,12 @@ def ingest(
 
         generation = (live.generation if live else 0) + 1
         name, target = store.new_generation(generation)
+        from bot.records import RecordWriter
+
+        records = RecordWriter(store.records_dir(name), embedder.dim)
         try:
-            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, embed_batch, settings.sentence_vectors == "pooled")
+            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, embed_batch, settings.sentence_vectors == "pooled", records)
+            records.finish()
             lexical = LexicalIndex.build(ids, texts)
             doc_info = {}
             for doc, entry in desired.items():
@@ -258,8 +262,9 @@ def ingest(
                 chunks=len(ids),
                 created=time.time(),
             )
-            store.publish(info, lexical, {"generation": generation, "fingerprint": fp, "docs": desired})
+            store.publish(info, lexical, {"generation": generation, "fingerprint": fp, "docs": desired}, records)
         except BaseException:
+            records.discard()
             store.discard(name)
             raise
         report.generation = generation
@@ -293,6 +298,7 @@ def _fill(
     progress: bool | None,
     embed_batch: int,
     pooled: bool = False,
+    records: Any = None,
 ) -> tuple[list[str], list[str]]:
     """Copy what the live generation already has (vectors included), embed the rest; returns BM25 inputs."""
     texts: list[str] = []
@@ -305,9 +311,11 @@ def _fill(
         batch = copy_ids[start : start + BATCH]
         got = source.get(ids=batch, include=["documents", "metadatas", "embeddings"])
         target.add(ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"], embeddings=got["embeddings"])
-        for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
+        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
             ids.append(i)
             texts.append(ChunkRecord.from_chroma(i, d, m).embed_text)
+            if records is not None:
+                records.add(i, d, m, e)
 
     # Metadata-only changes (a fixed PMID, a new slug) reuse vectors through the vector key.
     reusable: dict[str, tuple[list[float], str]] = {}
@@ -326,6 +334,9 @@ def _fill(
         batch = fresh[start : start + embed_batch]
         embeddings, metadatas = _vectors(batch, reusable, embedder, pooled)
         target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings)
+        if records is not None:
+            for r, meta, vector in zip(batch, metadatas, embeddings):
+                records.add(r.id, r.text, meta, vector)
         ids.extend(r.id for r in batch)
         texts.extend(r.embed_text for r in batch)
         for r in batch:

@@ -1,0 +1,162 @@
+"""Each generation's chunk records and vectors, beside the index, memory-mapped: the read path's own copy.
+
+Chroma answers the dense query; everything a question then needs about the chunks it found (text,
+metadata, sources, sentence vectors, the chunk's own vector for BM25-only hits) is read from here by row,
+not sent back through Chroma's query result. Asking Chroma for ids and distances only is what makes the
+dense step as cheap as a bare vector lookup: documents and metadata with sentence vectors are most of a
+query's cost. Chroma keeps the full records too; they are the source of truth, and a host that did not
+run the ingest builds this copy from them once (as it does the BM25 index).
+
+Rows are in the same order as the generation's BM25 index. Files: records.bin (one JSON object a row),
+offsets.npy, vectors.f16 (rows x dim), svec.f16 (sentences x dim), svec_ptr.npy, and ids.npy / id_rows.npy
+(chunk ids sorted, with their rows) for lookups by id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # bot.index imports this module; the record class is looked up when first needed
+    from .index import ChunkRecord
+
+
+class RecordWriter:
+    """Streams rows to a temporary folder; `finish` makes the folder whole, `publish` moves it into place."""
+
+    def __init__(self, directory: Path, dim: int) -> None:
+        self.directory = directory
+        self.tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir(parents=True)
+        self.dim = dim
+        self._records = open(self.tmp / "records.bin", "wb")  # noqa: SIM115 - closed in finish
+        self._vectors = open(self.tmp / "vectors.f16", "wb")  # noqa: SIM115
+        self._svec = open(self.tmp / "svec.f16", "wb")  # noqa: SIM115
+        self._offsets = [0]
+        self._svec_ptr = [0]
+        self._ids: list[str] = []
+
+    def add(self, chunk_id: str, text: str, meta: dict[str, Any], vector: Any) -> None:
+        """One row: the chunk as Chroma stores it (metadata with its encoded sentence vectors) and its vector."""
+        from .index import decode_vectors
+
+        from .index import ChunkRecord
+        from .text import expand, terms
+
+        meta = dict(meta)
+        svec = decode_vectors(meta.pop("svec", "") or "")
+        record = ChunkRecord.from_chroma(chunk_id, text, meta)
+        row = {
+            "id": chunk_id,
+            "text": text,
+            "meta": meta,
+            # what the answer step compares question words with: each sentence's terms, and the chunk's with its heading and title
+            "st": [sorted(set(expand(terms(t)))) for t in record.sentence_texts()],
+            "ct": sorted(set(expand(terms(f"{text} {record.section} {record.title}")))),
+        }
+        raw = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+        self._records.write(raw)
+        self._offsets.append(self._offsets[-1] + len(raw))
+        self._vectors.write(np.asarray(vector, dtype=np.float32).reshape(self.dim).astype(np.float16).tobytes())
+        count = 0 if svec is None else len(svec)
+        if count:
+            self._svec.write(np.asarray(svec, dtype=np.float32).reshape(count, self.dim).astype(np.float16).tobytes())
+        self._svec_ptr.append(self._svec_ptr[-1] + count)
+        self._ids.append(chunk_id)
+
+    def finish(self) -> None:
+        for handle in (self._records, self._vectors, self._svec):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        np.save(self.tmp / "offsets.npy", np.asarray(self._offsets, dtype=np.int64))
+        np.save(self.tmp / "svec_ptr.npy", np.asarray(self._svec_ptr, dtype=np.int64))
+        width = max((len(i) for i in self._ids), default=1)
+        ids = np.array([i.encode() for i in self._ids], dtype=f"S{width}")
+        order = np.argsort(ids, kind="stable")
+        np.save(self.tmp / "ids.npy", ids[order])
+        np.save(self.tmp / "id_rows.npy", order.astype(np.int64))
+        (self.tmp / "meta.json").write_text(json.dumps({"rows": len(self._ids), "dim": self.dim}))
+
+    def publish(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.tmp, self.directory)
+
+    def discard(self) -> None:
+        for handle in (self._records, self._vectors, self._svec):
+            if not handle.closed:
+                handle.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class RecordStore:
+    """Read side: rows by id, memory-mapped, so opening a generation reads almost nothing."""
+
+    def __init__(self, directory: Path) -> None:
+        meta = json.loads((directory / "meta.json").read_text())
+        self.rows, self.dim = int(meta["rows"]), int(meta["dim"])
+        self._records = np.memmap(directory / "records.bin", dtype=np.uint8, mode="r") if (directory / "records.bin").stat().st_size else np.zeros(0, np.uint8)
+        self._offsets = np.load(directory / "offsets.npy", mmap_mode="r")
+        self._vectors = _f16(directory / "vectors.f16", self.dim)
+        self._svec = _f16(directory / "svec.f16", self.dim)
+        self._svec_ptr = np.load(directory / "svec_ptr.npy", mmap_mode="r")
+        self._ids = np.load(directory / "ids.npy", mmap_mode="r")
+        self._id_rows = np.load(directory / "id_rows.npy", mmap_mode="r")
+
+    @staticmethod
+    def exists(directory: Path) -> bool:
+        return (directory / "meta.json").exists()
+
+    def row_of(self, ids: list[str]) -> list[int | None]:
+        if not ids or not len(self._ids):
+            return [None] * len(ids)
+        wanted = np.array([i.encode() for i in ids], dtype=self._ids.dtype)
+        pos = np.searchsorted(self._ids, wanted)
+        out: list[int | None] = []
+        for p, w in zip(pos, wanted):
+            out.append(int(self._id_rows[p]) if p < len(self._ids) and self._ids[p] == w else None)
+        return out
+
+    def record(self, row: int) -> ChunkRecord:
+        a, b = int(self._offsets[row]), int(self._offsets[row + 1])
+        from .index import ChunkRecord
+
+        raw = json.loads(self._records[a:b].tobytes())
+        record = ChunkRecord.from_chroma(raw["id"], raw["text"], raw["meta"])
+        if "st" in raw:
+            record.sentence_terms = [frozenset(t) for t in raw["st"]]
+            record.chunk_terms = frozenset(raw["ct"])
+        s, e = int(self._svec_ptr[row]), int(self._svec_ptr[row + 1])
+        record.sentence_vectors = np.asarray(self._svec[s:e], dtype=np.float32) if e > s else None
+        return record
+
+    def vector(self, row: int) -> np.ndarray:
+        return np.asarray(self._vectors[row], dtype=np.float32)
+
+
+def _f16(path: Path, dim: int) -> np.ndarray:
+    if not path.stat().st_size:
+        return np.zeros((0, dim), dtype=np.float16)
+    return np.memmap(path, dtype=np.float16, mode="r").reshape(-1, dim)
+
+
+def build_from(rows: Iterable[tuple[str, str, dict[str, Any], Any]], directory: Path, dim: int) -> RecordStore:
+    """The copy for a generation this host did not write, from the store's own records."""
+    writer = RecordWriter(directory, dim)
+    try:
+        for chunk_id, text, meta, vector in rows:
+            writer.add(chunk_id, text, meta, vector)
+        writer.finish()
+        writer.publish()
+    except BaseException:
+        writer.discard()
+        raise
+    return RecordStore(directory)

@@ -1,0 +1,88 @@
+"""The generation's local record copy: written by ingest, read by id, rebuilt from the store when absent."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+
+from bot.index import ChunkRecord, IndexStore, iter_collection
+from ingest.pipeline import ingest
+
+from .conftest import CORPUS
+
+
+def _chroma_rows(store: IndexStore) -> dict[str, tuple[ChunkRecord, np.ndarray]]:
+    snap = store.snapshot()
+    out = {}
+    for ids, docs, metas, embeddings in iter_collection(snap.collection, include=["documents", "metadatas", "embeddings"]):
+        for i, d, m, e in zip(ids, docs, metas, embeddings):
+            out[i] = (ChunkRecord.from_chroma(i, d, m), np.asarray(e, dtype=np.float32))
+    return out
+
+
+def _same(local: tuple[ChunkRecord, np.ndarray], chroma: tuple[ChunkRecord, np.ndarray]) -> None:
+    a, b = local[0], chroma[0]
+    assert (a.text, a.doc, a.section, a.url, a.sources, a.sentences, a.kind) == (b.text, b.doc, b.section, b.url, b.sources, b.sentences, b.kind)
+    assert float(np.dot(local[1], chroma[1])) > 0.999  # float16 copy of the same unit vector
+    if b.sentence_vectors is None:
+        assert a.sentence_vectors is None
+    else:
+        assert a.sentence_vectors.shape == b.sentence_vectors.shape and np.allclose(a.sentence_vectors, b.sentence_vectors, atol=2e-3)
+
+
+def test_every_chunk_is_read_locally_as_the_store_has_it(sample_store):
+    snap = sample_store.snapshot()
+    assert snap.records is not None and snap.records.rows == snap.info.chunks
+    chroma = _chroma_rows(sample_store)
+    local = snap.rows(list(chroma))
+    assert set(local) == set(chroma)
+    for chunk_id in chroma:
+        _same(local[chunk_id], chroma[chunk_id])
+    assert local[next(iter(chroma))][0].sentence_terms is not None
+
+
+def test_an_unknown_id_is_fetched_from_the_store(sample_store):
+    snap = sample_store.snapshot()
+    some = next(iter(_chroma_rows(sample_store)))
+    assert snap.records.row_of([some, "not-a-chunk"])[1] is None
+    assert set(snap.rows([some, "not-a-chunk"])) == {some}
+
+
+def test_a_generation_without_its_copy_builds_it_from_the_store(tmp_path, settings_for, embedder):
+    settings = settings_for(tmp_path / "store")
+    store = IndexStore(settings)
+    assert ingest([CORPUS], settings, store, embedder, progress=False).ok
+    live = store.read_live()
+    shutil.rmtree(store.records_dir(live.collection))  # as on a web worker on another host, or an older index
+    fresh = IndexStore(settings)
+    snap = fresh.snapshot()
+    assert snap.records is not None and store.records_dir(live.collection).exists()
+    chroma = _chroma_rows(fresh)
+    for chunk_id, row in snap.rows(list(chroma)).items():
+        _same(row, chroma[chunk_id])
+
+
+def test_superseded_and_failed_generations_leave_no_copy_behind(tmp_path, settings_for, embedder):
+    settings = settings_for(tmp_path / "store")
+    store = IndexStore(settings)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    assert ingest([corpus], settings, store, embedder, progress=False).ok
+    first = store.read_live().collection
+    for n, path in enumerate(sorted(corpus.glob("*.txt"))[:2]):
+        path.write_text(path.read_text().replace("trial", "study"))
+        assert ingest([corpus], settings, store, embedder, progress=False).ok
+    names = {p.name for p in (store.root / "records").iterdir()}
+    live = store.read_live().collection
+    assert live in names and first not in names and len(names) <= 2  # the live one and the one before it
+
+
+def test_a_worker_on_another_host_builds_its_copies_from_the_chroma_server(server_store, tmp_path):
+    elsewhere = IndexStore(server_store.settings.model_copy(update={"store": tmp_path / "other-host"}))
+    snap = elsewhere.snapshot()
+    assert snap.records is not None and (tmp_path / "other-host" / "records" / snap.info.collection).exists()
+    assert (tmp_path / "other-host" / "lexical" / snap.info.collection).exists()
+    chroma = _chroma_rows(server_store)
+    for chunk_id, row in snap.rows(list(chroma)).items():
+        _same(row, chroma[chunk_id])
