@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answer import Citation, SourceRef
+from .index import ChunkRecord
 from .retrieve import Passage, Retrieval
 from .text import CITE_RE, expand, figures, normalize, terms
 
@@ -72,18 +73,31 @@ def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY_RE.search(question))
 
 
-def prior(raw: str, text: str, kind: str, quantity: bool = False) -> float:
-    """Small preferences among equally relevant sentences: sourced facts over framing and signposts."""
-    bonus = 0.0
-    if kind == "table" or CITE_RE.search(raw):
-        bonus += 0.03
-    if re.search(r"\d", text):
-        bonus += 0.06 if quantity else 0.015
-    if _META_RE.search(text):
-        bonus -= 0.1
-    if len(text.split()) < 8:
-        bonus -= 0.04
-    return bonus
+@dataclass(frozen=True)
+class SentenceInfo:
+    """What ranking needs of one sentence, independent of the question: worked out once (at ingest)."""
+
+    text: str  # as quoted: source markers removed, a table row labelled by its header
+    terms: frozenset[str]
+    bonus: float  # sourced (+0.03), very short (-0.04)
+    digit: bool
+    skip: bool  # too short to quote, or a signpost ("covered in the side-effects monograph")
+
+
+def _info(raw: str, text: str, kind: str, with_terms: bool = False) -> SentenceInfo:
+    bonus = (0.03 if kind == "table" or CITE_RE.search(raw) else 0.0) - (0.04 if len(text.split()) < 8 else 0.0)
+    found = frozenset(expand(terms(text))) if with_terms else frozenset()
+    return SentenceInfo(text, found, bonus, bool(re.search(r"\d", text)), len(text) < 20 or bool(_META_RE.search(text)))
+
+
+def sentence_info(record: ChunkRecord) -> list[SentenceInfo]:
+    """The record's sentences for ranking; precomputed rows (bot/records.py) carry them already."""
+    if record.sentence_info is None and record.precomputed is not None:
+        record.sentence_info = [SentenceInfo(t, frozenset(found), bonus, digit, skip) for t, found, bonus, digit, skip in record.precomputed[0]]
+    if record.sentence_info is None:
+        raws = [record.text] if record.kind == "table" else [record.text[a:b] for a, b in record.sentences]
+        record.sentence_info = [_info(raw, text, record.kind, with_terms=True) for raw, text in zip(raws, record.sentence_texts())]
+    return record.sentence_info
 
 
 def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]:
@@ -93,22 +107,21 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
     qterms = [t for t in dict.fromkeys(terms(retrieval.query)) if t not in subject_terms]
     weights = {t: lexical.term_idf(t) for t in qterms}
     total = sum(weights.values()) or 1.0
-    quantity = asks_quantity(retrieval.query)
+    digit_bonus = 0.06 if asks_quantity(retrieval.query) else 0.015
     out: list[Candidate] = []
     for p_index, passage in enumerate(retrieval.passages[:limit_passages]):
         for hit in passage.hits:
             record = hit.record
             vectors = record.sentence_vectors
-            raws = [record.text] if record.kind == "table" else [record.text[a:b] for a, b in record.sentences]
-            known_terms = record.sentence_terms
-            for k, text in enumerate(record.sentence_texts()):
-                if len(text) < 20 or _META_RE.search(text):
-                    continue  # a signpost ("covered in the side-effects monograph") answers nothing
-                s_cos = float(np.dot(vectors[k], qvec)) if vectors is not None and k < len(vectors) else hit.cosine
-                present = known_terms[k] if known_terms is not None and k < len(known_terms) else set(expand(terms(text)))
-                overlap = sum(w for t, w in weights.items() if t in present) / total
-                score = 0.5 * s_cos + 0.3 * hit.cosine + 0.2 * overlap + prior(raws[k], text, record.kind, quantity) - 0.01 * p_index
-                out.append(Candidate(p_index, record.chunk_index, k, text, score, s_cos))
+            infos = sentence_info(record)
+            cosines = vectors @ qvec if vectors is not None and len(vectors) == len(infos) else None
+            for k, info in enumerate(infos):
+                if info.skip:
+                    continue
+                s_cos = float(cosines[k]) if cosines is not None else hit.cosine
+                overlap = sum(w for t, w in weights.items() if t in info.terms) / total
+                score = 0.5 * s_cos + 0.3 * hit.cosine + 0.2 * overlap + info.bonus + digit_bonus * info.digit - 0.01 * p_index
+                out.append(Candidate(p_index, record.chunk_index, k, info.text, score, s_cos))
     return out
 
 

@@ -70,8 +70,15 @@ class ChunkRecord:
     path: str = ""
     doc_hash: str = ""
     # Lexical terms worked out at ingest (bot/records.py), so answering does not tokenise the same text per question.
-    sentence_terms: list[frozenset[str]] | None = None
-    chunk_terms: frozenset[str] | None = None
+    sentence_info: list[Any] | None = None  # compose.SentenceInfo per sentence
+    precomputed: Any = None  # (sentence infos, chunk terms) as stored by bot/records.py, turned into objects on use
+    _chunk_terms: frozenset[str] | None = None
+
+    @property
+    def chunk_terms(self) -> frozenset[str] | None:
+        if self._chunk_terms is None and self.precomputed is not None:
+            self._chunk_terms = frozenset(self.precomputed[1])
+        return self._chunk_terms
 
     @property
     def sentence_vectors(self) -> np.ndarray | None:

@@ -21,6 +21,7 @@ from .text import expand, terms
 
 K1 = 1.2
 B = 0.75
+COMMON = 50  # a term in more than 1 chunk in 50 is "common" for query scoring (see LexicalIndex.search)
 
 
 @dataclass
@@ -79,24 +80,46 @@ class LexicalIndex:
         )
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Top chunk ids by BM25; an empty list when no query term is in the corpus."""
-        scores = None
+        """Top chunk ids by BM25; an empty list when no query term is in the corpus.
+
+        Selective terms (in at most 1 chunk in COMMON) are scored over their postings; common terms ("safe",
+        "effects" in a 200k-chunk corpus) only add to rows a selective term already found, looked up in their
+        sorted postings. A common term cannot lift a row no selective term matched above one that a
+        selective term did, so the top k barely changes, and a query no longer touches every row. A query
+        of common terms only is scored in full.
+        """
         query_terms = terms(query)
         query_terms += [c for c in map(self.correct, query_terms) if c]
-        for term in set(expand(query_terms)):
-            i = self.vocab.get(term)
-            if i is None:
-                continue
-            if scores is None:
-                scores = np.zeros(len(self.ids), dtype=np.float32)
+        found = [i for i in dict.fromkeys(self.vocab.get(t) for t in expand(query_terms)) if i is not None]
+        if not found:
+            return []
+        n = len(self.ids)
+        limit = max(n // COMMON, 256)
+        sizes = {i: int(self.indptr[i + 1] - self.indptr[i]) for i in found}
+        selective = [i for i in found if sizes[i] <= limit]
+        common = [i for i in found if sizes[i] > limit]
+        scores = np.zeros(n, dtype=np.float32)
+        for i in selective or common:
             a, b = self.indptr[i], self.indptr[i + 1]
             scores[self.rows[a:b]] += self.weights[a:b]  # rows are unique within one term's postings
-        if scores is None:
+        if selective:
+            candidates = np.unique(np.concatenate([self.rows[self.indptr[i] : self.indptr[i + 1]] for i in selective]))
+            for i in common:
+                a, b = self.indptr[i], self.indptr[i + 1]
+                postings = self.rows[a:b]
+                at = np.searchsorted(postings, candidates)
+                hit = at < len(postings)
+                hit[hit] &= postings[at[hit]] == candidates[hit]
+                scores[candidates[hit]] += self.weights[a:b][at[hit]]
+        else:
+            candidates = np.flatnonzero(scores)
+        if not len(candidates):
             return []
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(self.ids[r].decode(), float(scores[r])) for r in top if scores[r] > 0]
+        k = min(k, len(candidates))
+        local = scores[candidates]
+        top = np.argpartition(-local, k - 1)[:k]
+        top = top[np.argsort(-local[top], kind="stable")]
+        return [(self.ids[r].decode(), float(scores[r])) for r in candidates[top] if scores[r] > 0]
 
     def known(self, term: str) -> bool:
         return term in self.vocab

@@ -47,18 +47,22 @@ class RecordWriter:
         """One row: the chunk as Chroma stores it (metadata with its encoded sentence vectors) and its vector."""
         from .index import decode_vectors
 
+        from .compose import sentence_info
         from .index import ChunkRecord
         from .text import expand, terms
 
         meta = dict(meta)
         svec = decode_vectors(meta.pop("svec", "") or "")
         record = ChunkRecord.from_chroma(chunk_id, text, meta)
+        for key in ("sources", "sentences"):  # JSON strings in Chroma's flat metadata; plain lists here
+            if isinstance(meta.get(key), str):
+                meta[key] = json.loads(meta[key] or "[]")
         row = {
             "id": chunk_id,
             "text": text,
             "meta": meta,
-            # what the answer step compares question words with: each sentence's terms, and the chunk's with its heading and title
-            "st": [sorted(set(expand(terms(t)))) for t in record.sentence_texts()],
+            # what ranking needs of each sentence, and the chunk's terms with its heading and title (bot/compose.py)
+            "si": [[i.text, sorted(i.terms), i.bonus, i.digit, i.skip] for i in sentence_info(record)],
             "ct": sorted(set(expand(terms(f"{text} {record.section} {record.title}")))),
         }
         raw = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
@@ -103,13 +107,14 @@ class RecordStore:
     def __init__(self, directory: Path) -> None:
         meta = json.loads((directory / "meta.json").read_text())
         self.rows, self.dim = int(meta["rows"]), int(meta["dim"])
-        self._records = np.memmap(directory / "records.bin", dtype=np.uint8, mode="r") if (directory / "records.bin").stat().st_size else np.zeros(0, np.uint8)
-        self._offsets = np.load(directory / "offsets.npy", mmap_mode="r")
-        self._vectors = _f16(directory / "vectors.f16", self.dim)
-        self._svec = _f16(directory / "svec.f16", self.dim)
-        self._svec_ptr = np.load(directory / "svec_ptr.npy", mmap_mode="r")
-        self._ids = np.load(directory / "ids.npy", mmap_mode="r")
-        self._id_rows = np.load(directory / "id_rows.npy", mmap_mode="r")
+        # Plain ndarray views of the maps: np.memmap's own indexing adds microseconds to every lookup.
+        self._records = _view(np.memmap(directory / "records.bin", dtype=np.uint8, mode="r")) if (directory / "records.bin").stat().st_size else np.zeros(0, np.uint8)
+        self._offsets = _view(np.load(directory / "offsets.npy", mmap_mode="r"))
+        self._vectors = _view(_f16(directory / "vectors.f16", self.dim))
+        self._svec = _view(_f16(directory / "svec.f16", self.dim))
+        self._svec_ptr = _view(np.load(directory / "svec_ptr.npy", mmap_mode="r"))
+        self._ids = _view(np.load(directory / "ids.npy", mmap_mode="r"))
+        self._id_rows = _view(np.load(directory / "id_rows.npy", mmap_mode="r"))
 
     @staticmethod
     def exists(directory: Path) -> bool:
@@ -129,17 +134,46 @@ class RecordStore:
         a, b = int(self._offsets[row]), int(self._offsets[row + 1])
         from .index import ChunkRecord
 
-        raw = json.loads(self._records[a:b].tobytes())
-        record = ChunkRecord.from_chroma(raw["id"], raw["text"], raw["meta"])
-        if "st" in raw:
-            record.sentence_terms = [frozenset(t) for t in raw["st"]]
-            record.chunk_terms = frozenset(raw["ct"])
+        raw = _loads(self._records[a:b].tobytes())
+        meta = raw["meta"]
+        record = ChunkRecord(
+            id=raw["id"],
+            text=raw["text"],
+            doc=meta["doc"],
+            title=meta["title"],
+            subject=meta.get("subject", ""),
+            section=meta["section"],
+            anchor=meta["anchor"],
+            url=meta["url"],
+            ordinal=int(meta["ordinal"]),
+            section_index=int(meta["section_index"]),
+            chunk_index=int(meta["chunk_index"]),
+            kind=meta["kind"],
+            hash=meta["hash"],
+            vkey=meta.get("vkey", ""),
+            sources=meta["sources"] if isinstance(meta.get("sources"), list) else json.loads(meta.get("sources") or "[]"),
+            sentences=[tuple(x) for x in (meta["sentences"] if isinstance(meta.get("sentences"), list) else json.loads(meta.get("sentences") or "[]"))],
+            path=meta.get("path", ""),
+            doc_hash=meta.get("doc_hash", ""),
+        )
+        if "si" in raw:  # kept raw: only the few passages an answer quotes ever need them as objects
+            record.precomputed = (raw["si"], raw["ct"])
         s, e = int(self._svec_ptr[row]), int(self._svec_ptr[row + 1])
-        record.sentence_vectors = np.asarray(self._svec[s:e], dtype=np.float32) if e > s else None
+        record.sentence_vectors = self._svec[s:e] if e > s else None  # float16 view; the dot product upcasts
         return record
 
     def vector(self, row: int) -> np.ndarray:
         return np.asarray(self._vectors[row], dtype=np.float32)
+
+
+try:  # chromadb depends on orjson; it parses a row in about a third of the stdlib's time
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+    _loads = json.loads
+
+
+def _view(array: np.ndarray) -> np.ndarray:
+    return array.view(np.ndarray)
 
 
 def _f16(path: Path, dim: int) -> np.ndarray:
