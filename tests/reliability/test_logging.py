@@ -74,3 +74,11 @@ def test_question_text_stays_out_of_error_logs_unless_debug(captured, sample_set
     errors = [rec for rec in lines(stream) if rec["level"] == "ERROR"]
     assert errors
     assert any("ZEBRA-QUESTION-7" in json.dumps(rec) for rec in errors) is debug
+
+
+def test_secrets_read_from_the_environment_never_print():
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, llm_api_key="sk-from-env-123", slack_bot_token="xoxb-from-env-456")
+    shown = repr(settings) + str(settings.model_dump())
+    assert "sk-from-env-123" not in shown and "xoxb-from-env-456" not in shown
