@@ -62,7 +62,19 @@ class IngestReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "ok": self.ok}
+        return {**self.__dict__, "ok": self.ok, "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float | None:
+    """This process's own peak memory (VmHWM). A parent's wait4 figure is no use: Linux counts the memory
+    the child inherited at fork, so a child of a large process looks as large as its parent."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 # How sentence vectors are made (subject prefix; none for table rows and one-sentence chunks). A new
