@@ -135,6 +135,7 @@ class ChunkRecord:
 
     @classmethod
     def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> ChunkRecord:
+        """From Chroma's flat metadata (lists as JSON strings) or the record copy's (lists as lists)."""
         return cls(
             id=id,
             text=document,
@@ -150,12 +151,16 @@ class ChunkRecord:
             kind=meta["kind"],
             hash=meta["hash"],
             vkey=meta.get("vkey", ""),
-            sources=json.loads(meta.get("sources") or "[]"),
-            sentences=[tuple(s) for s in json.loads(meta.get("sentences") or "[]")],
+            sources=_listed(meta.get("sources")),
+            sentences=[tuple(s) for s in _listed(meta.get("sentences"))],
             _vectors=meta.get("svec") or None,
             path=meta.get("path", ""),
             doc_hash=meta.get("doc_hash", ""),
         )
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else json.loads(value or "[]")
 
 
 def embed_text(title: str, section: str, text: str, anchor: str = "x") -> str:

@@ -131,31 +131,11 @@ class RecordStore:
         return out
 
     def record(self, row: int) -> ChunkRecord:
-        a, b = int(self._offsets[row]), int(self._offsets[row + 1])
         from .index import ChunkRecord
 
+        a, b = int(self._offsets[row]), int(self._offsets[row + 1])
         raw = _loads(self._records[a:b].tobytes())
-        meta = raw["meta"]
-        record = ChunkRecord(
-            id=raw["id"],
-            text=raw["text"],
-            doc=meta["doc"],
-            title=meta["title"],
-            subject=meta.get("subject", ""),
-            section=meta["section"],
-            anchor=meta["anchor"],
-            url=meta["url"],
-            ordinal=int(meta["ordinal"]),
-            section_index=int(meta["section_index"]),
-            chunk_index=int(meta["chunk_index"]),
-            kind=meta["kind"],
-            hash=meta["hash"],
-            vkey=meta.get("vkey", ""),
-            sources=meta["sources"] if isinstance(meta.get("sources"), list) else json.loads(meta.get("sources") or "[]"),
-            sentences=[tuple(x) for x in (meta["sentences"] if isinstance(meta.get("sentences"), list) else json.loads(meta.get("sentences") or "[]"))],
-            path=meta.get("path", ""),
-            doc_hash=meta.get("doc_hash", ""),
-        )
+        record = ChunkRecord.from_chroma(raw["id"], raw["text"], raw["meta"])
         if "si" in raw:  # kept raw: only the few passages an answer quotes ever need them as objects
             record.precomputed = (raw["si"], raw["ct"])
         s, e = int(self._svec_ptr[row]), int(self._svec_ptr[row + 1])
