@@ -39,45 +39,10 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
-        """Postings collected as compact integer arrays, weighted in one vectorised pass: a 200k-chunk
-        corpus is indexed without millions of Python tuples."""
-        first_seen: dict[str, int] = {}
-        rows_a, terms_a, tfs_a = array("i"), array("i"), array("i")
-        lengths = np.zeros(len(texts), dtype=np.float32)
-        for row, text in enumerate(texts):
-            counts = Counter(terms(text))
-            lengths[row] = sum(counts.values())
-            for term, tf in counts.items():
-                rows_a.append(row)
-                terms_a.append(first_seen.setdefault(term, len(first_seen)))
-                tfs_a.append(tf)
-        n = len(ids)
-        avg = float(lengths.mean()) if n else 1.0
-        # Vocabulary in sorted order (stable across runs); postings grouped by term, rows ascending.
-        ordered_terms = sorted(first_seen)
-        remap = np.empty(len(first_seen), dtype=np.int64)
-        for new, term in enumerate(ordered_terms):
-            remap[first_seen[term]] = new
-        term_ids = remap[np.frombuffer(terms_a, dtype=np.int32)] if len(terms_a) else np.zeros(0, dtype=np.int64)
-        rows = np.frombuffer(rows_a, dtype=np.int32) if len(rows_a) else np.zeros(0, dtype=np.int32)
-        tfs = np.frombuffer(tfs_a, dtype=np.int32).astype(np.float32) if len(tfs_a) else np.zeros(0, dtype=np.float32)
-        order = np.lexsort((rows, term_ids))
-        term_ids, rows, tfs = term_ids[order], rows[order], tfs[order]
-        df = np.bincount(term_ids, minlength=len(ordered_terms)).astype(np.float32)
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = tfs + K1 * (1 - B + B * lengths[rows] / max(avg, 1e-9))
-        weights = (idf[term_ids] * tfs * (K1 + 1) / norm).astype(np.float32)
-        indptr = np.zeros(len(ordered_terms) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum(df.astype(np.int64))
-        width = max((len(x) for x in ids), default=1)
-        return cls(
-            vocab={term: i for i, term in enumerate(ordered_terms)},
-            indptr=indptr,
-            rows=rows.astype(np.int32),
-            weights=weights,
-            ids=np.array([x.encode() for x in ids], dtype=f"S{width}"),
-            idf=idf,
-        )
+        builder = LexicalBuilder()
+        for chunk_id, text in zip(ids, texts):
+            builder.add(chunk_id, text)
+        return builder.build()
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top chunk ids by BM25; an empty list when no query term is in the corpus.
@@ -185,3 +150,55 @@ class LexicalIndex:
         arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r") for name in ("indptr", "rows", "weights", "ids", "idf")}
         vocab = json.loads((directory / "vocab.json").read_text())
         return cls(vocab=vocab, **arrays)
+
+
+class LexicalBuilder:
+    """Collects postings one chunk at a time, as compact integer arrays, so ingest never holds every chunk's
+    text at once; `build` weighs them in one vectorised pass (a 200k-chunk corpus without millions of tuples)."""
+
+    def __init__(self) -> None:
+        self.first_seen: dict[str, int] = {}
+        self.rows_a, self.terms_a, self.tfs_a = array("i"), array("i"), array("i")
+        self.lengths = array("f")
+        self.ids: list[str] = []
+
+    def add(self, chunk_id: str, text: str) -> None:
+        row = len(self.ids)
+        self.ids.append(chunk_id)
+        counts = Counter(terms(text))
+        self.lengths.append(float(sum(counts.values())))
+        for term, tf in counts.items():
+            self.rows_a.append(row)
+            self.terms_a.append(self.first_seen.setdefault(term, len(self.first_seen)))
+            self.tfs_a.append(tf)
+
+    def build(self) -> LexicalIndex:
+        ids, first_seen = self.ids, self.first_seen
+        lengths = np.frombuffer(self.lengths, dtype=np.float32) if len(self.lengths) else np.zeros(0, dtype=np.float32)
+        n = len(ids)
+        avg = float(lengths.mean()) if n else 1.0
+        # Vocabulary in sorted order (stable across runs); postings grouped by term, rows ascending.
+        ordered_terms = sorted(first_seen)
+        remap = np.empty(len(first_seen), dtype=np.int64)
+        for new, term in enumerate(ordered_terms):
+            remap[first_seen[term]] = new
+        term_ids = remap[np.frombuffer(self.terms_a, dtype=np.int32)] if len(self.terms_a) else np.zeros(0, dtype=np.int64)
+        rows = np.frombuffer(self.rows_a, dtype=np.int32) if len(self.rows_a) else np.zeros(0, dtype=np.int32)
+        tfs = np.frombuffer(self.tfs_a, dtype=np.int32).astype(np.float32) if len(self.tfs_a) else np.zeros(0, dtype=np.float32)
+        order = np.lexsort((rows, term_ids))
+        term_ids, rows, tfs = term_ids[order], rows[order], tfs[order]
+        df = np.bincount(term_ids, minlength=len(ordered_terms)).astype(np.float32)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = tfs + K1 * (1 - B + B * lengths[rows] / max(avg, 1e-9))
+        weights = (idf[term_ids] * tfs * (K1 + 1) / norm).astype(np.float32)
+        indptr = np.zeros(len(ordered_terms) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(df.astype(np.int64))
+        width = max((len(x) for x in ids), default=1)
+        return LexicalIndex(
+            vocab={term: i for i, term in enumerate(ordered_terms)},
+            indptr=indptr,
+            rows=rows.astype(np.int32),
+            weights=weights,
+            ids=np.array([x.encode() for x in ids], dtype=f"S{width}"),
+            idf=idf,
+        )

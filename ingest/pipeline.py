@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bot.embedding import Embedder
-from bot.index import BATCH, SCHEMA_VERSION, ChunkRecord, IndexStore, LiveInfo
-from bot.lexical import LexicalIndex
+from bot.index import SCHEMA_VERSION, ChunkRecord, IndexStore, LiveInfo
 from bot.settings import Settings
 
 from .blocks import headings, unresolved_citations
+from .generation import GenerationWriter
 from .chunk import chunk_document
 from .load import find_files, parse_file
 from .model import Document, ParseError
@@ -186,98 +183,101 @@ def ingest(
         by_path = {entry["path"]: doc for doc, entry in old_docs.items()}
 
         desired: dict[str, dict] = {}
-        parsed: dict[str, _Parsed] = {}
+        doc_info: dict[str, dict[str, str]] = {}
         failed_paths: set[str] = set()
         seen_files: set[str] = set()
-        for path in files:
-            resolved = str(path.resolve())
-            seen_files.add(resolved)
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                report.failures.append(f"{path}: cannot read: {exc.strerror or exc}")
-                failed_paths.add(resolved)
-                continue
-            sha = hashlib.sha256(raw).hexdigest()
-            old_doc = by_path.get(resolved)
-            if same_fp and old_doc and old_docs[old_doc]["sha256"] == sha:
-                desired[old_doc] = old_docs[old_doc]
-                report.files_skipped += 1
-                continue
-            try:
-                item = parse_and_chunk(path, raw, settings, embedder)
-            except (ParseError, ValueError) as exc:
-                report.failures.append(f"{path}: {exc}")
-                failed_paths.add(resolved)
-                continue
-            doc = item.document.doc
-            owner = desired.get(doc) or old_docs.get(doc)
-            if owner and owner["path"] != resolved and (doc in desired or Path(owner["path"]).exists()):
-                report.failures.append(f"{path}: document slug '{doc}' is already used by {owner['path']}")
-                failed_paths.add(resolved)
-                continue
-            report.files_parsed += 1
-            for n in unresolved_citations(item.document):
-                report.warnings.append(f"{path}: citation [{n}] has no entry in Sources")
-            parsed[doc] = item
-            desired[doc] = {"path": item.path, "sha256": item.sha256, "keys": {r.key: r.id for r in item.records}}
-
-        # Documents this run does not speak for stay as they are; removed files in scope go.
-        for doc, entry in old_docs.items():
-            if doc in desired:
-                continue
-            if entry["path"] in failed_paths:
-                desired[doc] = entry
-            elif not replace_all and not _in_scope(entry["path"], scope, seen_files):
-                desired[doc] = entry
-
-        _count(report, old_docs, desired)
-        report.documents = len(desired)
-        report.sections = len({k.rsplit("#", 1)[0] for e in desired.values() for k in e["keys"]})
-        report.chunks = sum(len(e["keys"]) for e in desired.values())
         old_ids = {i for e in old_docs.values() for i in e["keys"].values()}
-        new_ids = {i for e in desired.values() for i in e["keys"].values()}
-        if live and new_ids == old_ids and set(desired) == set(old_docs):
-            report.generation = live.generation
-            if not same_fp or any(old_docs[d].get("sha256") != e.get("sha256") for d, e in desired.items()):
-                store.save_manifest(live.collection, {**manifest, "fingerprint": fp, "docs": desired})
-            report.seconds = time.perf_counter() - started
-            return report
-        if not desired:
-            report.seconds = time.perf_counter() - started
-            if report.failures:
-                return report
-            raise RuntimeError("nothing to index: no monographs were found and none are indexed")
-
         generation = (live.generation if live else 0) + 1
-        name, target = store.new_generation(generation)
-        from bot.records import RecordWriter
-
-        records = RecordWriter(store.records_dir(name), embedder.dim)
+        writer: GenerationWriter | None = None
         try:
-            texts, ids = _fill(target, live, store, desired, parsed, old_ids, embedder, report, progress, embed_batch, settings.sentence_vectors == "pooled", records)
-            records.finish()
-            lexical = LexicalIndex.build(ids, texts)
-            doc_info = {}
-            for doc, entry in desired.items():
-                if doc in parsed:
-                    d = parsed[doc].document
-                    doc_info[doc] = {"title": d.title, "subject": d.subject or "", "url": d.url}
-                elif live and doc in live.docs:
+            for path in files:
+                resolved = str(path.resolve())
+                seen_files.add(resolved)
+                try:
+                    raw = path.read_bytes()
+                except OSError as exc:
+                    report.failures.append(f"{path}: cannot read: {exc.strerror or exc}")
+                    failed_paths.add(resolved)
+                    continue
+                sha = hashlib.sha256(raw).hexdigest()
+                old_doc = by_path.get(resolved)
+                if same_fp and old_doc and old_docs[old_doc]["sha256"] == sha:
+                    desired[old_doc] = old_docs[old_doc]
+                    report.files_skipped += 1
+                    continue
+                try:
+                    item = parse_and_chunk(path, raw, settings, embedder)
+                except (ParseError, ValueError) as exc:
+                    report.failures.append(f"{path}: {exc}")
+                    failed_paths.add(resolved)
+                    continue
+                doc = item.document.doc
+                owner = desired.get(doc) or old_docs.get(doc)
+                if owner and owner["path"] != resolved and (doc in desired or Path(owner["path"]).exists()):
+                    report.failures.append(f"{path}: document slug '{doc}' is already used by {owner['path']}")
+                    failed_paths.add(resolved)
+                    continue
+                report.files_parsed += 1
+                for n in unresolved_citations(item.document):
+                    report.warnings.append(f"{path}: citation [{n}] has no entry in Sources")
+                desired[doc] = {"path": item.path, "sha256": item.sha256, "keys": {r.key: r.id for r in item.records}}
+                doc_info[doc] = {"title": item.document.title, "subject": item.document.subject or "", "url": item.document.url}
+                fresh = [r for r in item.records if r.id not in old_ids]
+                if fresh:
+                    # New text is embedded as files are read, so only a batch of chunks is ever held.
+                    writer = writer or GenerationWriter(store, live, generation, embedder, pooled=settings.sentence_vectors == "pooled", embed_batch=embed_batch, progress=progress)
+                    writer.queue(fresh)
+
+            # Documents this run does not speak for stay as they are; removed files in scope go.
+            for doc, entry in old_docs.items():
+                if doc in desired:
+                    continue
+                if entry["path"] in failed_paths:
+                    desired[doc] = entry
+                elif not replace_all and not _in_scope(entry["path"], scope, seen_files):
+                    desired[doc] = entry
+
+            _count(report, old_docs, desired)
+            report.documents = len(desired)
+            report.sections = len({k.rsplit("#", 1)[0] for e in desired.values() for k in e["keys"]})
+            report.chunks = sum(len(e["keys"]) for e in desired.values())
+            new_ids = {i for e in desired.values() for i in e["keys"].values()}
+            if live and new_ids == old_ids and set(desired) == set(old_docs):
+                if writer is not None:
+                    writer.discard()
+                report.generation = live.generation
+                if not same_fp or any(old_docs[d].get("sha256") != e.get("sha256") for d, e in desired.items()):
+                    store.save_manifest(live.collection, {**manifest, "fingerprint": fp, "docs": desired})
+                report.seconds = time.perf_counter() - started
+                return report
+            if not desired:
+                if writer is not None:
+                    writer.discard()
+                report.seconds = time.perf_counter() - started
+                if report.failures:
+                    return report
+                raise RuntimeError("nothing to index: no monographs were found and none are indexed")
+
+            writer = writer or GenerationWriter(store, live, generation, embedder, pooled=settings.sentence_vectors == "pooled", embed_batch=embed_batch, progress=progress)
+            writer.copy([i for e in desired.values() for i in e["keys"].values() if i in old_ids])
+            lexical = writer.finish()
+            report.embedded = writer.embedded
+            for doc in desired:
+                if doc not in doc_info and live and doc in live.docs:
                     doc_info[doc] = live.docs[doc]
             info = LiveInfo(
-                collection=name,
+                collection=writer.name,
                 generation=generation,
                 model_id=embedder.model_id,
                 dim=embedder.dim,
-                docs=doc_info,
-                chunks=len(ids),
+                docs={doc: doc_info[doc] for doc in desired if doc in doc_info},
+                chunks=writer.written,
                 created=time.time(),
             )
-            store.publish(info, lexical, {"generation": generation, "fingerprint": fp, "docs": desired}, records)
+            store.publish(info, lexical, {"generation": generation, "fingerprint": fp, "docs": desired}, writer.records)
         except BaseException:
-            records.discard()
-            store.discard(name)
+            if writer is not None:
+                writer.discard()
             raise
         report.generation = generation
         report.changed = True
@@ -296,109 +296,3 @@ def _count(report: IngestReport, old_docs: dict[str, dict], desired: dict[str, d
         else:
             report.unchanged += 1
     report.removed = sum(1 for key in old if key not in new)
-
-
-def _fill(
-    target: Any,
-    live: LiveInfo | None,
-    store: IndexStore,
-    desired: dict[str, dict],
-    parsed: dict[str, _Parsed],
-    old_ids: set[str],
-    embedder: Embedder,
-    report: IngestReport,
-    progress: bool | None,
-    embed_batch: int,
-    pooled: bool = False,
-    records: Any = None,
-) -> tuple[list[str], list[str]]:
-    """Copy what the live generation already has (vectors included), embed the rest; returns BM25 inputs."""
-    texts: list[str] = []
-    ids: list[str] = []
-    fresh: list[ChunkRecord] = [r for item in parsed.values() for r in item.records if r.id not in old_ids]
-    copy_ids = [i for e in desired.values() for i in e["keys"].values() if i in old_ids]
-    source = store.client.get_collection(live.collection, embedding_function=None) if live else None
-
-    for start in range(0, len(copy_ids), BATCH):
-        batch = copy_ids[start : start + BATCH]
-        got = source.get(ids=batch, include=["documents", "metadatas", "embeddings"])
-        target.add(ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"], embeddings=got["embeddings"])
-        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-            ids.append(i)
-            texts.append(ChunkRecord.from_chroma(i, d, m).embed_text)
-            if records is not None:
-                records.add(i, d, m, e)
-
-    # Metadata-only changes (a fixed PMID, a new slug) reuse vectors through the vector key.
-    reusable: dict[str, tuple[list[float], str]] = {}
-    if source is not None and fresh:
-        vkeys = sorted({r.vkey for r in fresh})
-        for start in range(0, len(vkeys), 500):
-            got = source.get(where={"vkey": {"$in": vkeys[start : start + 500]}}, include=["metadatas", "embeddings"])
-            for m, e in zip(got["metadatas"], got["embeddings"]):
-                reusable[m["vkey"]] = (e, m.get("svec", ""))
-    to_embed = sum(1 for r in fresh if r.vkey not in reusable)
-    show = progress if progress is not None else (sys.stderr.isatty() and to_embed > 64)
-    from tqdm import tqdm
-
-    bar = tqdm(total=to_embed, unit="chunk", desc="embedding", disable=not show, file=sys.stderr)
-    for start in range(0, len(fresh), embed_batch):
-        batch = fresh[start : start + embed_batch]
-        embeddings, metadatas = _vectors(batch, reusable, embedder, pooled)
-        target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings)
-        if records is not None:
-            for r, meta, vector in zip(batch, metadatas, embeddings):
-                records.add(r.id, r.text, meta, vector)
-        ids.extend(r.id for r in batch)
-        texts.extend(r.embed_text for r in batch)
-        for r in batch:
-            r.sentence_vectors = None  # written; keeping them would hold every vector of a large corpus in memory
-        embedded = sum(1 for r in batch if r.vkey not in reusable)
-        report.embedded += embedded
-        bar.update(embedded)
-    bar.close()
-    if target.count() != len(ids):
-        raise RuntimeError(f"index check failed: wrote {target.count()} chunks, expected {len(ids)}")
-    return texts, ids
-
-
-def _vectors(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder, pooled: bool) -> tuple[np.ndarray, list[dict]]:
-    """Vectors for one batch: reused by vector key where the live generation has them, embedded otherwise.
-
-    Chunks and their sentences go through the model in one length-sorted pass; sentence vectors let the
-    answer step rank sentences without embedding anything but the question.
-    """
-    todo = [r for r in batch if r.vkey not in reusable]
-    fresh_vectors: dict[str, np.ndarray] = {}
-    if todo and pooled:
-        texts = [r.embed_text for r in todo]
-        spans = []
-        for r, text in zip(todo, texts):
-            offset = len(text) - (len(text.split("\n", 1)[1]) if r.kind == "table" else len(r.text))
-            spans.append([(offset, len(text))] if r.kind == "table" else [(a + offset, b + offset) for a, b in r.sentences])
-        vecs, span_vecs = embedder.embed_with_spans(texts, spans)
-        for r, v, sv in zip(todo, vecs, span_vecs):
-            fresh_vectors[r.id] = v
-            r.sentence_vectors = sv
-    elif todo:
-        # A table row or a one-sentence chunk is its own only sentence: the answer step ranks it by the
-        # chunk's vector, so embedding it again would cost time and add nothing.
-        sentence_texts = [[] if r.kind == "table" or len(r.sentences) <= 1 else r.sentence_embed_texts() for r in todo]
-        flat = [r.embed_text for r in todo] + [t for own in sentence_texts for t in own]
-        vecs = embedder.embed(flat)
-        offset = len(todo)
-        for r, v, own in zip(todo, vecs, sentence_texts):
-            fresh_vectors[r.id] = v
-            r.sentence_vectors = vecs[offset : offset + len(own)] if own else None
-            offset += len(own)
-    embeddings, metadatas = [], []
-    for r in batch:
-        meta = r.metadata()
-        if r.id in fresh_vectors:
-            embeddings.append(fresh_vectors[r.id])
-        else:
-            vec, svec = reusable[r.vkey]
-            embeddings.append(np.asarray(vec, dtype=np.float32))
-            meta["svec"] = svec
-        metadatas.append(meta)
-    return np.stack(embeddings), metadatas
