@@ -100,6 +100,11 @@ def sentence_info(record: ChunkRecord) -> list[SentenceInfo]:
     return record.sentence_info
 
 
+def chunk_terms(record: ChunkRecord) -> frozenset[str]:
+    """The chunk's terms with its heading and title, as the topic check matches them (precomputed rows carry them)."""
+    return record.chunk_terms if record.chunk_terms is not None else frozenset(expand(terms(f"{record.text} {record.section} {record.title}")))
+
+
 def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]:
     qvec = retrieval.vector
     lexical = retrieval.snapshot.lexical
@@ -181,11 +186,8 @@ def coverage(retrieval: Retrieval, passages: int = 3, is_word: Callable[[str], b
         return 1.0, False, [], []
     present: set[str] = set()
     for p in retrieval.passages[:passages]:
-        if all(h.record.chunk_terms is not None for h in p.hits):
-            for h in p.hits:
-                present |= h.record.chunk_terms  # type: ignore[operator]
-        else:
-            present |= set(expand(terms(f"{p.text} {p.first.section} {p.first.title}")))
+        for h in p.hits:
+            present |= chunk_terms(h.record)
     weights = {t: lexical.term_idf(t) for t in topic}
     total = sum(weights.values()) or 1.0
     found = 0.0

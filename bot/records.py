@@ -45,11 +45,8 @@ class RecordWriter:
 
     def add(self, chunk_id: str, text: str, meta: dict[str, Any], vector: Any) -> None:
         """One row: the chunk as Chroma stores it (metadata with its encoded sentence vectors) and its vector."""
-        from .index import decode_vectors
-
-        from .compose import sentence_info
-        from .index import ChunkRecord
-        from .text import expand, terms
+        from .compose import chunk_terms, sentence_info
+        from .index import ChunkRecord, decode_vectors
 
         meta = dict(meta)
         svec = decode_vectors(meta.pop("svec", "") or "")
@@ -63,7 +60,7 @@ class RecordWriter:
             "meta": meta,
             # what ranking needs of each sentence, and the chunk's terms with its heading and title (bot/compose.py)
             "si": [[i.text, sorted(i.terms), i.bonus, i.digit, i.skip] for i in sentence_info(record)],
-            "ct": sorted(set(expand(terms(f"{text} {record.section} {record.title}")))),
+            "ct": sorted(chunk_terms(record)),
         }
         raw = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
         self._records.write(raw)
