@@ -22,6 +22,7 @@ from .text import expand, terms
 K1 = 1.2
 B = 0.75
 COMMON = 50  # a term in more than 1 chunk in 50 is "common" for query scoring (see LexicalIndex.search)
+IMPACT = 2000  # a query of common terms only is scored on the rows where each of them weighs most
 
 
 @dataclass
@@ -51,7 +52,7 @@ class LexicalIndex:
         "effects" in a 200k-chunk corpus) only add to rows a selective term already found, looked up in their
         sorted postings. A common term cannot lift a row no selective term matched above one that a
         selective term did, so the top k barely changes, and a query no longer touches every row. A query
-        of common terms only is scored in full.
+        of common terms only is scored on the IMPACT rows where each term weighs most.
         """
         query_terms = terms(query)
         query_terms += [c for c in map(self.correct, query_terms) if c]
@@ -64,20 +65,21 @@ class LexicalIndex:
         selective = [i for i in found if sizes[i] <= limit]
         common = [i for i in found if sizes[i] > limit]
         scores = np.zeros(n, dtype=np.float32)
-        for i in selective or common:
-            a, b = self.indptr[i], self.indptr[i + 1]
-            scores[self.rows[a:b]] += self.weights[a:b]  # rows are unique within one term's postings
         if selective:
-            candidates = np.unique(np.concatenate([self.rows[self.indptr[i] : self.indptr[i + 1]] for i in selective]))
-            for i in common:
+            for i in selective:
                 a, b = self.indptr[i], self.indptr[i + 1]
-                postings = self.rows[a:b]
-                at = np.searchsorted(postings, candidates)
-                hit = at < len(postings)
-                hit[hit] &= postings[at[hit]] == candidates[hit]
-                scores[candidates[hit]] += self.weights[a:b][at[hit]]
+                scores[self.rows[a:b]] += self.weights[a:b]  # rows are unique within one term's postings
+            candidates = np.unique(np.concatenate([self.rows[self.indptr[i] : self.indptr[i + 1]] for i in selective]))
         else:
-            candidates = np.flatnonzero(scores)
+            # Common terms only ("is it safe", "side effects"): the rows where one of them weighs most.
+            candidates = np.unique(np.concatenate([self._impact(i) for i in common]))
+        for i in common:
+            a, b = self.indptr[i], self.indptr[i + 1]
+            postings = self.rows[a:b]
+            at = np.searchsorted(postings, candidates)
+            hit = at < len(postings)
+            hit[hit] &= postings[at[hit]] == candidates[hit]
+            scores[candidates[hit]] += self.weights[a:b][at[hit]]
         if not len(candidates):
             return []
         k = min(k, len(candidates))
@@ -85,6 +87,18 @@ class LexicalIndex:
         top = np.argpartition(-local, k - 1)[:k]
         top = top[np.argsort(-local[top], kind="stable")]
         return [(self.ids[r].decode(), float(scores[r])) for r in candidates[top] if scores[r] > 0]
+
+    def _impact(self, i: int) -> np.ndarray:
+        """The IMPACT rows where term i weighs most, sorted; worked out on first use and kept."""
+        cache = self.__dict__.setdefault("_impacts", {})
+        rows = cache.get(i)
+        if rows is None:
+            a, b = self.indptr[i], self.indptr[i + 1]
+            weights = self.weights[a:b]
+            keep = min(IMPACT, len(weights))
+            top = np.argpartition(-weights, keep - 1)[:keep] if keep < len(weights) else np.arange(len(weights))
+            rows = cache[i] = np.sort(self.rows[a:b][top])
+        return rows
 
     def known(self, term: str) -> bool:
         return term in self.vocab
@@ -112,7 +126,7 @@ class LexicalIndex:
         """
         if term in self.vocab or len(term) < 5 or not term.isalpha():
             return None
-        from .subjects import edit_distance, typo_budget
+        from .subjects import closest, typo_budget
 
         if not hasattr(self, "_buckets"):
             buckets: dict[tuple[str, int], list[str]] = {}
@@ -123,8 +137,7 @@ class LexicalIndex:
         budget = typo_budget(term)
         best, best_distance = None, budget + 1
         for length in range(len(term) - budget, len(term) + budget + 1):
-            for word in self._buckets.get((term[0], length), ()):
-                d = edit_distance(term, word, budget)
+            for word, d in closest(term, self._buckets.get((term[0], length), []), budget):
                 if d < best_distance or (d == best_distance and best is not None and self.term_idf(word) < self.term_idf(best)):
                     best, best_distance = word, d
         return best

@@ -42,6 +42,7 @@ class RecordWriter:
         self._offsets = [0]
         self._svec_ptr = [0]
         self._ids: list[str] = []
+        self._subjects: list[str] = []
 
     def add(self, chunk_id: str, text: str, meta: dict[str, Any], vector: Any) -> None:
         """One row: the chunk as Chroma stores it (metadata with its encoded sentence vectors) and its vector."""
@@ -71,6 +72,7 @@ class RecordWriter:
             self._svec.write(np.asarray(svec, dtype=np.float32).reshape(count, self.dim).astype(np.float16).tobytes())
         self._svec_ptr.append(self._svec_ptr[-1] + count)
         self._ids.append(chunk_id)
+        self._subjects.append(str(meta.get("subject") or ""))
 
     def finish(self) -> None:
         for handle in (self._records, self._vectors, self._svec):
@@ -84,6 +86,12 @@ class RecordWriter:
         order = np.argsort(ids, kind="stable")
         np.save(self.tmp / "ids.npy", ids[order])
         np.save(self.tmp / "id_rows.npy", order.astype(np.int64))
+        # Rows by subject, so a question about one drug can be searched within its own rows exactly.
+        width = max((len(x.encode()) for x in self._subjects), default=1) or 1
+        names = np.array([x.encode() for x in self._subjects], dtype=f"S{width}")
+        by_subject = np.argsort(names, kind="stable")
+        np.save(self.tmp / "subject_names.npy", names[by_subject])
+        np.save(self.tmp / "subject_rows.npy", by_subject.astype(np.int64))
         (self.tmp / "meta.json").write_text(json.dumps({"rows": len(self._ids), "dim": self.dim}))
 
     def publish(self) -> None:
@@ -112,6 +120,9 @@ class RecordStore:
         self._svec_ptr = _view(np.load(directory / "svec_ptr.npy", mmap_mode="r"))
         self._ids = _view(np.load(directory / "ids.npy", mmap_mode="r"))
         self._id_rows = _view(np.load(directory / "id_rows.npy", mmap_mode="r"))
+        subjects = directory / "subject_names.npy"
+        self._subject_names = _view(np.load(subjects, mmap_mode="r")) if subjects.exists() else None
+        self._subject_rows = _view(np.load(directory / "subject_rows.npy", mmap_mode="r")) if subjects.exists() else None
 
     @staticmethod
     def exists(directory: Path) -> bool:
@@ -126,6 +137,27 @@ class RecordStore:
         for p, w in zip(pos, wanted):
             out.append(int(self._id_rows[p]) if p < len(self._ids) and self._ids[p] == w else None)
         return out
+
+    def subject_rows(self, subjects: list[str]) -> np.ndarray | None:
+        """Rows of the given subjects (None when this copy predates the subject index)."""
+        if self._subject_names is None or self._subject_rows is None:
+            return None
+        parts = []
+        for subject in subjects:
+            key = subject.encode()
+            if len(key) > self._subject_names.dtype.itemsize:
+                continue  # longer than any subject in the index
+            a, b = np.searchsorted(self._subject_names, key, "left"), np.searchsorted(self._subject_names, key, "right")
+            parts.append(self._subject_rows[a:b])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def nearest_in(self, rows: np.ndarray, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Exact cosine search over a few rows (one drug's chunks): (row, cosine), best first."""
+        if not len(rows):
+            return []
+        cosines = self._vectors[rows].astype(np.float32) @ qvec
+        top = np.argsort(-cosines, kind="stable")[:k]
+        return [(int(rows[i]), float(cosines[i])) for i in top]
 
     def record(self, row: int) -> ChunkRecord:
         from .index import ChunkRecord

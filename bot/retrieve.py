@@ -111,12 +111,23 @@ class Retriever:
     def _dense(self, snap: Snapshot, qvec: np.ndarray, subjects: list[str]) -> list[Hit]:
         hits = self._query(snap, qvec, None)
         if subjects and sum(h.record.subject in subjects for h in hits) < 3:
-            # The subject's chunks are outranked by other monographs: ask again within the subject.
-            where = {"subject": subjects[0]} if len(subjects) == 1 else {"subject": {"$in": subjects}}
-            extra = self._query(snap, qvec, where)
+            # The subject's chunks are outranked by other monographs: search again within the subject, over its
+            # own rows in the record copy (exact, and microseconds), or through a filtered Chroma query (a
+            # copy without the subject index; on 200k chunks such a query took 150 ms).
+            extra = self._within(snap, qvec, subjects)
             seen = {h.record.id for h in hits}
             hits += [h for h in extra if h.record.id not in seen]
             hits.sort(key=lambda h: -h.cosine)
+        return hits
+
+    def _within(self, snap: Snapshot, qvec: np.ndarray, subjects: list[str]) -> list[Hit]:
+        rows = snap.records.subject_rows(subjects) if snap.records is not None else None
+        if rows is None:
+            where = {"subject": subjects[0]} if len(subjects) == 1 else {"subject": {"$in": subjects}}
+            return self._query(snap, qvec, where)
+        hits = []
+        for row, cosine in snap.records.nearest_in(rows, qvec, self.k_dense):
+            hits.append(Hit(snap.records.record(row), cosine=cosine))
         return hits
 
     def _query(self, snap: Snapshot, qvec: np.ndarray, where: dict | None) -> list[Hit]:

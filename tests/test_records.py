@@ -91,3 +91,18 @@ def test_a_worker_on_another_host_builds_its_copies_from_the_chroma_server(serve
     chroma = _chroma_rows(server_store)
     for chunk_id, row in snap.rows(list(chroma)).items():
         _same(row, chroma[chunk_id])
+
+
+def test_a_search_within_one_drug_matches_chromas_filtered_query(sample_store, embedder):
+    from bot.retrieve import Retriever
+
+    snap = sample_store.snapshot()
+    retriever = Retriever(sample_store, embedder)
+    qvec = embedder.embed_query("Is Semax safe for memory?")
+    local = retriever._within(snap, qvec, ["Semax"])
+    filtered = snap.query(query_embeddings=[qvec], n_results=retriever.k_dense, where={"subject": "Semax"}, include=["distances"])
+    assert local and all(h.record.subject == "Semax" for h in local)
+    assert [h.record.id for h in local][:5] == filtered["ids"][0][:5]
+    assert abs(local[0].cosine - (1 - filtered["distances"][0][0])) < 2e-3
+    assert len(snap.records.subject_rows(["Semax", "BPC-157"])) > len(snap.records.subject_rows(["Semax"])) > 0
+    assert not len(snap.records.subject_rows(["No Such Drug"]))
