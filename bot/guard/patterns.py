@@ -24,7 +24,6 @@ BUY = r"(?:buy|buying|purchase|order|ordering|get hold of|get|find|source|obtain
 SHOP = r"(?:vendor|supplier|seller|shop|store|website|site|pharmacy|dealer|lab|labs|source|online store|web ?shop)s?"
 
 
-PRODUCT = r"(?:cerebrolysin|semax|selank|bpc\S*|peptides?|it|this|that|them|the (?:drug|peptide|stuff|powder|vial))"
 UNITS_ASKED = r"(?:drops?|sprays?|puffs?|squirts?|mg|mcg|µg|ml|milligrams?|micrograms?|units?|iu|vials?|ampoules?|shots?|jabs?|pins?|times (?:a|per|each) (?:day|week|month)|a day|per day|daily|a week|per week|each nostril|per nostril|in each nostril)"
 THIRD_PARTY_HOWTO = re.compile(
     r"\bhow (?:do|does|did|would|should|to|are|is|was|were) (?:the )?(?:doctors?|nurses?|clinicians?|physicians?|hospitals?|clinics?|trials?|studies|researchers?|investigators?|they|paramedics|neurologists?|staff|patients (?:get|receive))\b",
