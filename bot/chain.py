@@ -1,8 +1,19 @@
-"""guard → condense → retrieve → answer → cite, as one LangChain runnable that every surface calls.
+"""guard → condense → retrieve → assess → draft → finalize → present: one LangChain runnable behind every surface.
 
-The CLI, the web API, Slack and eval all call `Bot.ask` (or the runnable behind it), so a fix to the
-chain reaches every surface and eval measures exactly what users get. Dependencies (store, embedder,
-chat model, guard, clock) are passed in, so tests swap them without monkeypatching.
+The CLI, the web API, Slack and eval all call `Bot.ask`, which invokes `Bot.chain`, so a fix to the
+chain reaches every surface and eval measures exactly what users get. Each step has one job:
+
+- *guard*: embed the question once and let the guardrail refuse before anything is retrieved;
+- *condense*: make a follow-up standalone (the conversation's subject, or the LLM's rewrite);
+- *retrieve*: hybrid dense + BM25 search;
+- *assess*: the one place that decides whether the monographs answer the question (else abstain);
+- *draft*: the extractive answer, or the LLM's when one is configured and its text passes every check;
+- *finalize*: the guardrail's last word on the drafted text (late refusal, or the trial-dose notice);
+- *present*: the weak-evidence wording.
+
+Dependencies (store, embedder, chat model, guard, clock) are passed in, so tests swap them without
+monkeypatching. The question's LLM time budget travels in the Turn, so every step that may call a model
+(the guard's judge, condense, the writer) draws on the same deadline.
 """
 
 from __future__ import annotations
@@ -17,11 +28,12 @@ from typing import Any, Protocol
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from .answer import Answer, Citation, GuardDecision
-from .compose import candidates, citation_for, compose, evidence, select_lead
+from .compose import citation_for, compose, select_lead
+from .contract import Answer, Citation, Evidence, GuardDecision, Mode, Retrieved
 from .embedding import Embedder
-from .index import IndexStore, IndexUnavailable
-from .llm import LLMFailure, LLMWriter, llm_budget
+from .evidence import Candidate, assess, candidates
+from .index import IndexStore
+from .llm import LLMBudget, LLMFailure, LLMWriter, OutputBlocked, active_budget
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
@@ -29,18 +41,15 @@ from .subjects import SubjectMatcher, condense, unknown_names
 
 log = logging.getLogger(__name__)
 
-_COMPARISON = re.compile(r"\b(?:better|worse|safer|stronger|weaker|than|versus|vs\.?|compared?|instead of|or)\b", re.I)
-_DOSE_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mL|ml|mg|mcg|µg|IU)\b")
-
 
 class Guard(Protocol):
-    """The guardrail's side of the chain: judge the conversation, judge generated text, and word the outcome."""
+    """The guardrail's side of the chain: judge the conversation, judge text, and word the outcome."""
 
     def check(self, question: str, history: list[dict], vector: np.ndarray | None = None) -> GuardDecision: ...
 
     def check_output(self, text: str) -> GuardDecision | None: ...
 
-    def check_answer(self, question: str, text: str) -> GuardDecision | None: ...
+    def finalize(self, question: str, text: str, decision: GuardDecision) -> GuardDecision: ...
 
     def refusal(self, category: str, subject: str | None) -> str: ...
 
@@ -56,8 +65,8 @@ class AllowAll:
     def check_output(self, text: str) -> GuardDecision | None:
         return None
 
-    def check_answer(self, question: str, text: str) -> GuardDecision | None:
-        return None
+    def finalize(self, question: str, text: str, decision: GuardDecision) -> GuardDecision:
+        return decision
 
     def refusal(self, category: str, subject: str | None) -> str:
         return "I can't help with that."
@@ -66,16 +75,14 @@ class AllowAll:
         return ""
 
 
-class _Steps(Runnable):
-    """A Runnable that calls the steps directly (invoke; batch and stream come from Runnable's defaults)."""
+@dataclass
+class Draft:
+    """An answer's text before the guardrail's last word: quoted sentences, or the LLM's checked text."""
 
-    name = "monobot"
-
-    def __init__(self, run: Callable[[Any], Any]) -> None:
-        self._call = run
-
-    def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:  # noqa: A002 - LangChain's signature
-        return self._call(input)
+    text: str
+    citations: list[Citation]
+    mode: Mode
+    blocked: GuardDecision | None = None  # the LLM's text failed the output check; this is the extractive one
 
 
 @dataclass
@@ -84,6 +91,7 @@ class Turn:
 
     question: str
     history: list[dict]
+    budget: LLMBudget
     timings: dict[str, float] = field(default_factory=dict)
     vector: np.ndarray | None = None  # the question's embedding, computed once for guard and retrieval
     guard: GuardDecision = field(default_factory=GuardDecision)
@@ -91,6 +99,9 @@ class Turn:
     subjects: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     retrieval: Retrieval | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    evidence: Evidence | None = None
+    draft: Draft | None = None
     answer: Answer | None = None
 
 
@@ -100,153 +111,155 @@ class Bot:
         settings: Settings,
         store: IndexStore,
         embedder: Embedder,
+        guard: Guard,
         prompts: Prompts | None = None,
         chat_model: Any | None = None,
-        guard: Guard | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.guard = guard
         self.prompts = prompts or Prompts(settings.prompts_dir)
         self.writer = LLMWriter(chat_model, self.prompts, settings.llm_timeout, settings.llm_context_tokens) if chat_model is not None else None
-        self.guard: Guard = guard or _default_guard(self.prompts, embedder, chat_model, settings)
         self.clock = clock
         self.retriever = Retriever(store, embedder)
         self._matchers: dict[str, SubjectMatcher] = {}
-        # The steps as a LangChain runnable sequence, for composing monobot into other chains and for tracing
-        # each step with LangChain callbacks. `ask` runs the same four steps through `runnable`, a Runnable
-        # without callback plumbing: the sequence's config and callback setup costs about 0.4 ms a question,
-        # a tenth of a whole extractive answer, and `timings_ms` already reports every step.
-        self.steps: Runnable = (
-            RunnableLambda(self._guard, name="guard")
-            | RunnableLambda(self._condense, name="condense")
-            | RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableLambda(self._answer, name="answer")
-        )
-        self.runnable: Runnable = _Steps(self._run)
+        steps = [
+            ("guard", self._guard),
+            ("condense", self._condense),
+            ("retrieve", self._retrieve),
+            ("assess", self._assess),
+            ("draft", self._draft),
+            ("finalize", self._finalize),
+            ("present", self._present),
+        ]
+        self.chain: Runnable = RunnableLambda(self._start, name="start")
+        for name, step in steps:
+            self.chain = self.chain | RunnableLambda(_skip_when_answered(step), name=name)
 
     # -- public
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         started = self.clock()
-        with llm_budget(self.settings.llm_timeout):  # one LLM time budget per question, shared by judge, condense and answer
-            turn: Turn = self.runnable.invoke(Turn(question=question.strip(), history=list(history or [])))
+        turn: Turn = self.chain.invoke({"question": question, "history": history or []})
         assert turn.answer is not None
         turn.timings["total"] = (self.clock() - started) * 1000
         turn.answer.timings_ms = turn.timings
         if turn.retrieval is not None:
             turn.answer.retrieved = [
-                {"doc": p.first.doc, "section": p.first.section, "url": p.first.url, "score": round(p.score, 5), "cosine": round(p.cosine, 4)}
+                Retrieved(doc=p.first.doc, section=p.first.section, url=p.first.url, score=round(p.score, 5), cosine=round(p.cosine, 4))
                 for p in turn.retrieval.passages
             ]
         return turn.answer
 
     # -- steps
-    def _run(self, turn: Turn) -> Turn:
-        return self._answer(self._retrieve(self._condense(self._guard(turn))))
+    def _start(self, request: dict) -> Turn:
+        """The question's state, with its one LLM time budget (judge, condense and writer share it)."""
+        return Turn(question=str(request["question"]).strip(), history=list(request["history"]), budget=LLMBudget(self.settings.llm_timeout))
 
     def _timer(self, turn: Turn) -> StageTimer:
         return StageTimer(turn.timings, self.clock)
 
-    def _guard(self, turn: Turn) -> Turn:
+    def _guard(self, turn: Turn) -> None:
         timer = self._timer(turn)
         with timer("embed"):
             turn.vector = self.embedder.embed_query(turn.question)
-        with timer("guard"):
+        with timer("guard"), active_budget(turn.budget):
             turn.guard = self.guard.check(turn.question, turn.history, turn.vector)
         if turn.guard.decision == "refuse":
             turn.answer = self._refuse(turn)
-        return turn
 
     def _matcher(self) -> SubjectMatcher:
         snapshot = self.store.snapshot()
-        info = snapshot.info
-        matcher = self._matchers.get(info.collection)
+        matcher = self._matchers.get(snapshot.info.collection)
         if matcher is None:
-            matcher = SubjectMatcher(info.subjects, known=snapshot.lexical.known)
-            self._matchers = {info.collection: matcher}
+            matcher = SubjectMatcher(snapshot.info.subjects, known=snapshot.lexical.known)
+            self._matchers = {snapshot.info.collection: matcher}
         return matcher
 
-    def _condense(self, turn: Turn) -> Turn:
-        if turn.answer:
-            return turn
+    def _condense(self, turn: Turn) -> None:
         with self._timer(turn)("condense"):
             matcher = self._matcher()
             turn.standalone, turn.subjects = condense(turn.question, turn.history, matcher)
             if self.writer is not None and turn.history and turn.standalone != turn.question:
                 try:
-                    turn.standalone = self.writer.condense(turn.question, turn.history)
+                    turn.standalone = self.writer.condense(turn.question, turn.history, turn.budget)
                     turn.subjects = matcher.find(turn.standalone) or turn.subjects
                 except LLMFailure as exc:
                     log.warning("condense fell back to the deterministic rule: %s", exc)
             lexical = self.store.snapshot().lexical
             turn.unknown = unknown_names(turn.question, lambda t: lexical.known(t) or lexical.correct(t) is not None, self.embedder.is_word)
-        return turn
 
-    def _retrieve(self, turn: Turn) -> Turn:
-        if turn.answer:
-            return turn
+    def _retrieve(self, turn: Turn) -> None:
         vector = turn.vector if turn.standalone == turn.question else None
         turn.retrieval = self.retriever.retrieve(turn.standalone, turn.subjects, self._timer(turn), vector=vector)
-        return turn
 
-    def _answer(self, turn: Turn) -> Turn:
-        if turn.answer:
-            return turn
+    def _assess(self, turn: Turn) -> None:
         assert turn.retrieval is not None
-        timer = self._timer(turn)
-        with timer("compose"):
-            cands = candidates(turn.retrieval)
-            ev = evidence(turn.retrieval, cands, self.settings.abstain_threshold, self.settings.weak_threshold, self.embedder.is_word)
-            if turn.unknown and (not turn.subjects or _COMPARISON.search(turn.question)):
-                ev.level, ev.reason = "none", f"names something no monograph mentions: {', '.join(turn.unknown)}"
-            if ev.level == "none" or not cands:
-                turn.answer = self._abstain(turn, ev.to_dict())
-                return turn
-            text, citations = compose(turn.retrieval, select_lead(cands))
-            mode = "extractive"
-        guard = turn.guard
-        if self.writer is not None:
-            with timer("llm"):
-                pool = [citation_for(n, passage) for n, passage in enumerate(turn.retrieval.passages[: self.settings.top_k], 1)]
-                try:
-                    written = self.writer.write(turn.standalone, pool, check=self.guard.check_output)
-                    text, citations, mode = written.text, written.citations, "llm"
-                except LLMFailure as exc:
-                    log.warning("LLM answer rejected, extractive answer used: %s", exc)
-                    if str(exc).startswith("output check"):
-                        guard = GuardDecision(guard.decision, guard.category, f"{exc}; extractive answer shown", 1.0)
-        late = self.guard.check_answer(turn.question, text)
-        if late is not None:
-            turn.guard = late
+        with self._timer(turn)("compose"):
+            turn.candidates = candidates(turn.retrieval)
+            turn.evidence = assess(
+                turn.retrieval, turn.candidates, turn.question, turn.unknown, self.settings.abstain_threshold, self.settings.weak_threshold, self.embedder.is_word
+            )
+        if turn.evidence.level == "none":
+            turn.answer = self._abstain(turn, turn.evidence)
+
+    def _draft(self, turn: Turn) -> None:
+        assert turn.retrieval is not None
+        with self._timer(turn)("compose"):
+            text, citations = compose(turn.retrieval, select_lead(turn.candidates))
+        turn.draft = Draft(text, citations, "extractive")
+        if self.writer is None:
+            return
+        with self._timer(turn)("llm"):
+            pool = [citation_for(n, passage) for n, passage in enumerate(turn.retrieval.passages[: self.settings.top_k], 1)]
+            try:
+                written = self.writer.write(turn.standalone, pool, turn.budget, check=self.guard.check_output)
+                turn.draft = Draft(written.text, written.citations, "llm")
+            except OutputBlocked as exc:
+                log.warning("LLM answer blocked by the output check, extractive answer used (%s)", exc.decision.category)
+                turn.draft.blocked = exc.decision
+            except LLMFailure as exc:
+                log.warning("LLM answer rejected, extractive answer used: %s", exc.kind)
+
+    def _finalize(self, turn: Turn) -> None:
+        """The guardrail's last word on the text a reader would see: a late refusal, or the trial-dose notice."""
+        assert turn.draft is not None
+        decision = turn.guard
+        if turn.draft.blocked is not None:
+            decision = decision.model_copy(update={"reason": f"output check: {turn.draft.blocked.reason}; extractive answer shown", "score": 1.0})
+        final = self.guard.finalize(turn.question, turn.draft.text, decision)
+        if final.decision == "refuse":
+            turn.guard = final
             turn.answer = self._refuse(turn)
-            return turn
-        if ev.level == "weak" and mode == "extractive":
+            return
+        turn.guard = final
+
+    def _present(self, turn: Turn) -> None:
+        assert turn.draft is not None and turn.evidence is not None
+        text = turn.draft.text
+        ev = turn.evidence
+        if ev.level == "weak" and turn.draft.mode == "extractive":
             if ev.missing:
                 missing = " or ".join(f"“{_as_asked(m, turn.standalone)}”" for m in ev.missing)
                 text = f"{self.prompts.message('weak_evidence_missing', missing=missing)} {text}"
             else:
                 text = f"{self.prompts.message('weak_evidence')} {text}"
-        notice = None
-        if guard.decision == "notice" or _DOSE_FIGURE.search(text):
-            notice = self.guard.notice() or None
-            if guard.decision == "allow" and notice:
-                reason = "; ".join(r for r in ("the answer quotes doses used in trials", guard.reason) if r)
-                guard = GuardDecision("notice", guard.category or "trial_doses", reason, guard.score)
+        notice = (self.guard.notice() or None) if turn.guard.decision == "notice" else None
         turn.answer = Answer(
             question=turn.question,
             status="answered",
             answer=text,
-            citations=citations,
-            guardrail=guard,
-            mode=mode,
+            citations=turn.draft.citations,
+            guardrail=turn.guard,
+            mode=turn.draft.mode,
             standalone_question=turn.standalone,
-            evidence=ev.to_dict(),
+            evidence=ev,
             notice=notice,
         )
-        return turn
 
-    def _abstain(self, turn: Turn, ev: dict) -> Answer:
+    # -- the other outcomes
+    def _abstain(self, turn: Turn, ev: Evidence) -> Answer:
         subjects = sorted(self.store.snapshot().info.subjects, key=str.lower)
         shown = subjects[:8] + ([f"{len(subjects) - 8} more"] if len(subjects) > 8 else [])
         covered = ", ".join(shown[:-1]) + (f" and {shown[-1]}" if len(shown) > 1 else "".join(shown))
@@ -262,8 +275,7 @@ class Bot:
 
     def _refuse(self, turn: Turn) -> Answer:
         """A short, kind refusal that offers the relevant safety (or regulatory) section instead, cited."""
-        matcher = self._matcher()
-        _, subjects = condense(turn.question, turn.history, matcher)
+        _, subjects = condense(turn.question, turn.history, self._matcher())
         subject = subjects[0] if subjects else None
         category = turn.guard.category or "dosing"
         text = self.guard.refusal(category, subject or self.prompts.message("refusal_no_subject"))
@@ -286,29 +298,22 @@ class Bot:
         )
 
 
+def _skip_when_answered(step: Callable[[Turn], None]) -> Callable[[Turn], Turn]:
+    """A step runs until some earlier step has produced the answer (a refusal or an abstention)."""
+
+    def run(turn: Turn) -> Turn:
+        if turn.answer is None:
+            step(turn)
+        return turn
+
+    run.__name__ = step.__name__
+    return run
+
+
 def _as_asked(term: str, question: str) -> str:
     """The reader's own spelling of a (lowercased, stemmed) term: "Russia", not "russia"."""
     found = re.search(rf"\b({re.escape(term)}\w*)", question, re.IGNORECASE)
     return found.group(1) if found else term
 
 
-def _default_guard(prompts: Prompts, embedder: Embedder, chat_model: Any | None, settings: Settings) -> Guard:
-    from .guard import Guardrail
-    from .guard.judge import LLMJudge
-
-    judge = LLMJudge(chat_model, prompts, settings.llm_timeout) if chat_model is not None else None
-    return Guardrail(prompts, embed=embedder.embed, judge=judge)
-
-
-def build_bot(settings: Settings, **overrides: Any) -> Bot:
-    """The production wiring: the settings' store, embedder and (optional) chat model."""
-    from .index import get_embedder
-    from .llm import chat_model_from_settings
-
-    store = overrides.pop("store", None) or IndexStore(settings)
-    embedder = overrides.pop("embedder", None) or get_embedder(settings)
-    chat_model = overrides.pop("chat_model", None) or chat_model_from_settings(settings)
-    return Bot(settings, store, embedder, chat_model=chat_model, **overrides)
-
-
-__all__ = ["AllowAll", "Bot", "Guard", "IndexUnavailable", "build_bot"]
+__all__ = ["AllowAll", "Bot", "Draft", "Guard", "Turn"]

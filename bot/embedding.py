@@ -20,6 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from tokenizers import Tokenizer
+
+from .util import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ def resolve_model_path(name: str) -> Path:
     return path
 
 
-def _max_seq_length(path: Path) -> int:
+def max_seq_length(path: Path) -> int:
     for name in ("sentence_bert_config.json",):
         cfg = path / name
         if cfg.exists():
@@ -46,7 +49,7 @@ def _max_seq_length(path: Path) -> int:
     return 256
 
 
-def _fingerprint(path: Path) -> str:
+def model_fingerprint(path: Path) -> str:
     h = hashlib.sha256()
     for name in ("config.json", "tokenizer.json"):
         f = path / name
@@ -57,7 +60,33 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-class Embedder:
+class TokenCounter:
+    """The model's own tokenizer without its weights: what chunking needs, and all `ingest --dry-run` loads.
+
+    Chunk sizes depend only on the tokenizer, so a preview never exports the ~90 MB ONNX model into the
+    store's cache folder (which would create the store it must leave untouched).
+    """
+
+    def __init__(self, model_name: str, path: Path | None = None) -> None:
+        self.model_name = model_name
+        self.path = path or resolve_model_path(model_name)
+        self.max_tokens = max_seq_length(self.path)
+        self._tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        # The loaded Embedder appends its runtime variant ("+int8"), which only a loaded model knows.
+        self.model_id = f"{Path(model_name).name.lower()}@{model_fingerprint(self.path)}"
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model would read, special tokens included."""
+        return len(self._tokenizer.encode(text).ids)
+
+    def is_word(self, word: str) -> bool:
+        """True when the model's vocabulary has the word whole: a common word, not a rare name it must spell out."""
+        return self._tokenizer.token_to_id(word.lower()) is not None
+
+
+class Embedder(TokenCounter):
     """Mean-pooled, L2-normalised embeddings, as sentence-transformers computes them for this model."""
 
     def __init__(
@@ -68,32 +97,19 @@ class Embedder:
         path: Path,
         variant: str = "",
         bulk: Callable[[], Callable[[np.ndarray, np.ndarray], np.ndarray]] | None = None,
+        bulk_workers: int = 0,
     ) -> None:
-        from tokenizers import Tokenizer
-
+        super().__init__(model_name, path)
         self._bulk_factory = bulk
+        self._bulk_workers = bulk_workers or (os.cpu_count() or 1)
         self._bulk: list[Callable[[np.ndarray, np.ndarray], np.ndarray]] = []
         self._bulk_lock = threading.Lock()
-        self.model_name = model_name
         self.backend = backend
-        self.path = path
-        self.max_tokens = _max_seq_length(path)
-        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
         self._forward = forward
         self.dim = int(forward(np.array([[101, 102]], dtype=np.int64), np.ones((1, 2), dtype=np.int64)).shape[-1])
         # The model's identity in the index: same weights give the same vectors whatever the runtime;
         # a quantised variant gives (slightly) different vectors, so it is a different model to the index.
-        self.model_id = f"{Path(model_name).name.lower()}@{_fingerprint(path)}" + (f"+{variant}" if variant else "")
-
-    def count_tokens(self, text: str) -> int:
-        """Word pieces the model would read, special tokens included."""
-        return len(self._tokenizer.encode(text).ids)
-
-    def is_word(self, word: str) -> bool:
-        """True when the model's vocabulary has the word whole: a common word, not a rare name it must spell out."""
-        return self._tokenizer.token_to_id(word.lower()) is not None
+        self.model_id += f"+{variant}" if variant else ""
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
@@ -184,7 +200,7 @@ class Embedder:
 
     def _bulk_sessions(self) -> list[Callable[[np.ndarray, np.ndarray], np.ndarray]]:
         """Single-threaded sessions, one per core, made on first bulk use (queries never need them)."""
-        cores = int(os.environ.get("MONOBOT_EMBED_WORKERS", "0")) or (os.cpu_count() or 1)
+        cores = self._bulk_workers
         if self._bulk_factory is None or cores < 2:
             return []
         with self._bulk_lock:
@@ -244,7 +260,7 @@ def _export_lock(cache_dir: Path) -> Iterator[None]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _cached_forward(target: Path, build: Callable[[], object]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def _cached_forward(target: Path, build: Callable[[], object], threads: int = 0) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """A session on the cached model file, building it first when it is missing or does not load.
 
     A corrupt cache file (a truncated copy, a disk hiccup) is rebuilt rather than silently replaced by a
@@ -253,16 +269,16 @@ def _cached_forward(target: Path, build: Callable[[], object]) -> Callable[[np.n
     """
     if target.exists():
         try:
-            return _onnx_forward(target)
+            return _onnx_forward(target, threads)
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
             log.warning("cached model %s does not load (%s); exporting it again", target, exc)
             target.unlink(missing_ok=True)
     build()
-    return _onnx_forward(target)
+    return _onnx_forward(target, threads)
 
 
 def onnx_path_for(path: Path, cache_dir: Path) -> Path:
-    return cache_dir / f"{path.name.lower()}-{_fingerprint(path)}.onnx"
+    return cache_dir / f"{path.name.lower()}-{model_fingerprint(path)}.onnx"
 
 
 def export_onnx(path: Path, target: Path) -> Path:
@@ -287,11 +303,9 @@ def export_onnx(path: Path, target: Path) -> Path:
             return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
 
     model = AutoModel.from_pretrained(str(path)).eval()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     dummy = torch.ones((1, 8), dtype=torch.long)
     dynamic = {name: {0: "b", 1: "s"} for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
-    with torch.no_grad(), warnings.catch_warnings():
+    with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             _Hidden(model),
@@ -303,7 +317,6 @@ def export_onnx(path: Path, target: Path) -> Path:
             opset_version=17,
             dynamo=False,
         )
-    os.replace(tmp, target)
     return target
 
 
@@ -312,25 +325,24 @@ def quantize_int8(source: Path, target: Path) -> Path:
     corpus cosine 0.993 mean / 0.986 min to the float32 vectors (per-tensor scales gave only 0.956)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     previous = logging.root.level
     logging.root.setLevel(logging.ERROR)  # the quantiser warns about optional pre-processing at WARNING
     try:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        with atomic_path(target) as tmp:
+            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         logging.root.setLevel(previous)
-    os.replace(tmp, target)
     return target
 
 
-def _onnx_forward(model_file: Path, threads: int | None = None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def _onnx_forward(model_file: Path, threads: int = 0) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     # All cores for one process doing one thing (a CLI question). `monobot serve` sets 1: a server runs many
     # questions at once, and parallelism across requests beats parallelism inside one. Bulk embedding asks
     # for 1 per session and runs one session per core (see Embedder.embed).
-    options.intra_op_num_threads = threads or int(os.environ.get("MONOBOT_ONNX_THREADS", "0")) or (os.cpu_count() or 1)
+    options.intra_op_num_threads = threads or (os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
@@ -368,38 +380,46 @@ def _loadable_fp32(path: Path, fp32: Path) -> Path:
 BACKENDS = ("auto", "onnx-int8", "onnx", "sentence-transformers")
 
 
-def load_embedder(model_name: str, backend: str, cache_dir: Path) -> Embedder:
+def load_embedder(model_name: str, backend: str, cache_dir: Path, threads: int = 0, bulk_workers: int = 0) -> Embedder:
     """The embedder for settings.
 
     'auto' prefers the int8 ONNX model (exported and quantised once, cached in `cache_dir`), then the
     float32 export, then sentence-transformers; 'onnx' is float32 ONNX, 'onnx-int8' the quantised one.
+    `threads` is onnxruntime's per-inference thread count (0: all cores); `bulk_workers` the number of
+    single-threaded sessions that embed side by side during ingest (0: one per core).
     """
     path = resolve_model_path(model_name)
     if backend not in BACKENDS:
         raise ValueError(f"MONOBOT_EMBED_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}")
     if backend in ("auto", "onnx", "onnx-int8"):
-        fp32 = onnx_path_for(path, cache_dir)
-        int8 = fp32.with_name(fp32.stem + "-int8.onnx")
         try:
-            with _export_lock(cache_dir):
-                if backend == "onnx":
-                    forward = _cached_forward(fp32, lambda: export_onnx(path, fp32))
-                else:
-                    try:
-                        forward = _cached_forward(int8, lambda: quantize_int8(_loadable_fp32(path, fp32), int8))
-                    except Exception as exc:  # noqa: BLE001
-                        if backend == "onnx-int8":
-                            raise
-                        log.warning("int8 quantisation unavailable (%s); using float32 ONNX", exc)
-                        backend = "onnx"
-                        forward = _cached_forward(fp32, lambda: export_onnx(path, fp32))
-            model_file = fp32 if backend == "onnx" else int8
-            bulk = lambda: _onnx_forward(model_file, threads=1)  # noqa: E731 - one single-threaded session per core, for ingest
-            if backend == "onnx":
-                return Embedder(model_name, forward, "onnx", path, bulk=bulk)
-            return Embedder(model_name, forward, "onnx-int8", path, variant="int8", bulk=bulk)
+            return _onnx_embedder(model_name, backend, path, cache_dir, threads, bulk_workers)
         except Exception as exc:  # noqa: BLE001 - any export failure means: use the slower path
             if backend != "auto":
                 raise
             log.warning("ONNX export unavailable (%s); using sentence-transformers", exc)
     return Embedder(model_name, _torch_forward(path), "sentence-transformers", path)
+
+
+def _onnx_embedder(model_name: str, backend: str, path: Path, cache_dir: Path, threads: int, bulk_workers: int) -> Embedder:
+    fp32 = onnx_path_for(path, cache_dir)
+    int8 = fp32.with_name(fp32.stem + "-int8.onnx")
+    with _export_lock(cache_dir):
+        if backend == "onnx":
+            forward = _cached_forward(fp32, lambda: export_onnx(path, fp32), threads)
+        else:
+            try:
+                forward = _cached_forward(int8, lambda: quantize_int8(_loadable_fp32(path, fp32), int8), threads)
+            except Exception as exc:  # noqa: BLE001
+                if backend == "onnx-int8":
+                    raise
+                log.warning("int8 quantisation unavailable (%s); using float32 ONNX", exc)
+                backend = "onnx"
+                forward = _cached_forward(fp32, lambda: export_onnx(path, fp32), threads)
+    model_file = fp32 if backend == "onnx" else int8
+
+    def bulk() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        return _onnx_forward(model_file, threads=1)  # one single-threaded session per core, for ingest
+
+    variant = "" if backend == "onnx" else "int8"
+    return Embedder(model_name, forward, "onnx" if backend == "onnx" else "onnx-int8", path, variant=variant, bulk=bulk, bulk_workers=bulk_workers)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Float, MetaData, String, Table, Text, create_engine, event, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .answer import Answer
+from .contract import Answer
 
 log = logging.getLogger(__name__)
 

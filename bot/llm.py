@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .answer import Citation
+from .contract import Citation, GuardDecision
 from .numbers import has_figures, unsupported
 from .prompts import Prompts
 from .settings import Settings
@@ -35,7 +35,24 @@ MIN_CALL_SECONDS = 0.2  # no LLM call is started with less time left than this: 
 
 
 class LLMFailure(RuntimeError):
-    """The model's answer cannot be shown; the reason goes to logs and the eval report."""
+    """The model's answer cannot be shown.
+
+    `kind` is what may be logged at the default level (the exception type, a status, "timeout"): a
+    provider's error text can echo the prompt, and with it the reader's question. The full reason is
+    kept in the message for debug logs and the eval report.
+    """
+
+    def __init__(self, reason: str, kind: str = "") -> None:
+        super().__init__(reason)
+        self.kind = kind or reason
+
+
+class OutputBlocked(LLMFailure):
+    """The model's text failed the guardrail's output check (dosing, injection or buying instructions)."""
+
+    def __init__(self, decision: GuardDecision) -> None:
+        super().__init__(f"output check: {decision.reason}", kind=f"output check ({decision.category})")
+        self.decision = decision
 
 
 # -- the model
@@ -141,20 +158,19 @@ class LLMBudget:
         """The next call's timeout: `timeout` capped by the time left; LLMFailure when too little is left."""
         left = self.remaining()
         if left < MIN_CALL_SECONDS:
-            raise LLMFailure(f"the question's LLM time budget is spent ({left:.2f} s left)")
+            raise LLMFailure(f"the question's LLM time budget is spent ({left:.2f} s left)", kind="budget spent")
         return min(timeout, left)
 
 
 # A context variable, so the guardrail judge (called deep inside the guard) sees the question's budget
-# without every signature in between carrying it. LangChain runs each chain step in a copy of the
-# context, which shares the budget object set around the whole run.
+# without every signature in between carrying it. The chain sets it around the guard step from the
+# budget its Turn carries (LangChain runs each step in a copy of the context).
 _BUDGET: ContextVar[LLMBudget | None] = ContextVar("monobot_llm_budget", default=None)
 
 
 @contextmanager
-def llm_budget(seconds: float, clock: Callable[[], float] = time.monotonic) -> Iterator[LLMBudget]:
-    """Every LLM call made inside the block shares one deadline `seconds` from now."""
-    budget = LLMBudget(seconds, clock)
+def active_budget(budget: LLMBudget) -> Iterator[LLMBudget]:
+    """LLM calls made inside the block without an explicit budget draw on this one."""
     token = _BUDGET.set(budget)
     try:
         yield budget
@@ -169,7 +185,7 @@ def current_budget() -> LLMBudget | None:
 def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: float, budget: LLMBudget | None = None) -> str:
     """The reply's text, or LLMFailure on any error or when `timeout` (capped by the question's budget) passes."""
     if model is None:  # chat_model_from_settings found no usable model
-        raise LLMFailure("no LLM is configured")
+        raise LLMFailure("no LLM is configured", kind="no model")
     budget = budget or current_budget()
     if budget is not None:
         timeout = budget.timeout_for_call(timeout)
@@ -178,9 +194,9 @@ def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: fl
         reply = future.result(timeout=timeout)
     except concurrent.futures.TimeoutError:
         future.cancel()
-        raise LLMFailure(f"no reply within {timeout:g} s") from None
+        raise LLMFailure(f"no reply within {timeout:g} s", kind="timeout") from None
     except Exception as exc:  # noqa: BLE001 - provider errors of every kind mean: fall back
-        raise LLMFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise LLMFailure(f"{type(exc).__name__}: {exc}", kind=_error_kind(exc)) from exc
     content = getattr(reply, "content", reply)
     if isinstance(content, list):
         content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
@@ -250,29 +266,31 @@ class LLMWriter:
         self.timeout = timeout
         self.context_tokens = context_tokens
 
-    def write(self, question: str, citations: list[Citation], check: Callable[[str], Any] | None = None) -> LLMAnswer:
-        """The model's answer, or LLMFailure; `check` (the guardrail's output check) runs before any other test."""
+    def write(self, question: str, citations: list[Citation], budget: LLMBudget | None = None, check: Callable[[str], GuardDecision | None] | None = None) -> LLMAnswer:
+        """The model's answer, or LLMFailure; `check` (the guardrail's output check) runs before any other
+        test and raises OutputBlocked."""
         citations = within_budget(citations, self.context_tokens)
         excerpts = "\n\n".join(f"[{c.n}] {c.title} — {c.section}\n{c.excerpt}" for c in citations)
         messages = [
             ("system", self.prompts.text("answer_system")),
             ("human", self.prompts.format("answer_user", excerpts=excerpts, question=question)),
         ]
-        text = invoke_with_timeout(self.model, messages, self.timeout)
+        text = invoke_with_timeout(self.model, messages, self.timeout, budget)
         blocked = check(text) if check is not None else None
         if blocked is not None:
-            raise LLMFailure(f"output check: {blocked.reason}")
+            raise OutputBlocked(blocked)
         problems = validate(text, citations)
         if problems:
-            raise LLMFailure("; ".join(problems[:5]))
+            raise LLMFailure("; ".join(problems[:5]), kind="answer check failed")
         return renumber(text, citations)
 
-    def condense(self, question: str, history: list[dict]) -> str:
+    def condense(self, question: str, history: list[dict], budget: LLMBudget | None = None) -> str:
         transcript = "\n".join(f"{turn.get('role', 'user')}: {turn.get('content', '')}" for turn in history[-8:])
-        text = invoke_with_timeout(self.model, [("human", self.prompts.format("condense", history=transcript, question=question))], self.timeout)
+        prompt = self.prompts.format("condense", history=transcript, question=question)
+        text = invoke_with_timeout(self.model, [("human", prompt)], self.timeout, budget)
         line = text.strip().splitlines()[0].strip() if text.strip() else ""
         if not line or len(line) > 500:
-            raise LLMFailure("condense gave no usable question")
+            raise LLMFailure("condense gave no usable question", kind="condense unusable")
         return line
 
 
@@ -297,3 +315,9 @@ def _secret(value: Any) -> str | None:
     if value is None:
         return None
     return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+
+
+def _error_kind(exc: Exception) -> str:
+    """The exception's type and HTTP status, never its text (which can echo the prompt)."""
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    return f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")

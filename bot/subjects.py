@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .fuzzy import edit_distance, typo_budget
 from .text import STOPWORDS, iter_words, normalize, stem, terms
 
 
@@ -17,54 +18,7 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", normalize(name))
 
 
-def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Damerau-Levenshtein (optimal string alignment), stopping early past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    if _OSA is not None:
-        return int(_OSA.distance(a, b, score_cutoff=limit))  # limit + 1 when further apart, as below
-    return _edit_distance_py(a, b, limit)
-
-
-def closest(word: str, choices: list[str], limit: int) -> list[tuple[str, int]]:
-    """(choice, distance) for every choice within `limit` edits of `word`.
-
-    With rapidfuzz this is one C++ pass over the choices; a 10,000-monograph vocabulary has buckets of
-    1,500 words, which the pure-Python distance took about 5 ms to scan per misspelt word.
-    """
-    if _process is not None and _OSA is not None:
-        return [(choice, int(d)) for choice, d, _ in _process.extract(word, choices, scorer=_OSA.distance, score_cutoff=limit, limit=None)]
-    return [(c, d) for c in choices if (d := edit_distance(word, c, limit)) <= limit]
-
-
-try:  # optional speed-up; results are the same
-    from rapidfuzz import process as _process
-    from rapidfuzz.distance import OSA as _OSA
-except ImportError:  # pragma: no cover
-    _process = _OSA = None
-
-
-def _edit_distance_py(a: str, b: str, limit: int) -> int:
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 _COMMON = STOPWORDS | {"what", "whats", "which", "when", "where", "does", "doesnt", "dont", "about"}
-
-
-def typo_budget(word: str) -> int:
-    return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
 
 
 @dataclass

@@ -1,10 +1,16 @@
-"""Text rules shared by ingest and the bot, so both sides cut and match text the same way."""
+"""Text rules shared by ingest and the bot, so both sides cut and match text the same way.
+
+ANALYZER_VERSION names the lexical analyser (tokens, stems, synonyms, figures). BM25 postings and the
+stored chunk terms are made with it, so the index records it and a change rebuilds them.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterator
+
+ANALYZER_VERSION = 1
 
 # Inline source markers: "[1]", "[1][5]", "[2, 3]", "[1-3]" (hyphen or en dash).
 CITE_RE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
@@ -167,14 +173,6 @@ def figures(text: str) -> list[str]:
     """Exact figures as single terms ("2.39" -> "2p39", "1,335" -> "1335"), so a figure is found as itself,
     not as the common numbers "2" and "39" it splits into."""
     return [m.group(0).replace(",", "").replace(".", "p") for m in _FIGURE_RE.finditer(text)]
-
-
-NUMBER_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
-
-
-def numbers_in(text: str) -> list[str]:
-    """Numbers as written, without thousands separators, for the LLM answer check ("1,335" == "1335")."""
-    return [m.group(0).replace(",", "").rstrip(".") for m in NUMBER_RE.finditer(CITE_RE.sub(" ", text))]
 
 
 def render_row(text: str) -> str:

@@ -8,15 +8,10 @@ from typing import Any
 
 from .questions import Question
 
+from bot.util import percentile
+
 _MARKER = re.compile(r"\[(\d+)\]")
 STAGES = ("embed", "guard", "condense", "dense", "lexical", "fuse", "compose", "llm", "total")
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def rank_of(retrieved: list[dict], doc: str, section: str | None = None) -> int | None:

@@ -66,7 +66,7 @@ def run(
 ) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from bot.chain import build_bot
+    from bot.factory import build_bot
 
     out.mkdir(parents=True, exist_ok=True)
     bot = bot or build_bot(settings, store=store, embedder=embedder)

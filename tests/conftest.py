@@ -17,6 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bot.factory import build_bot
 from bot.chain import Bot  # noqa: E402
 from bot.index import IndexStore, get_embedder  # noqa: E402
 from bot.settings import REPO_ROOT, Settings  # noqa: E402
@@ -75,7 +76,7 @@ def sample_store(sample_settings: Settings, embedder) -> IndexStore:
 
 @pytest.fixture(scope="session")
 def bot(sample_settings: Settings, sample_store: IndexStore, embedder) -> Bot:
-    return Bot(sample_settings, sample_store, embedder)
+    return build_bot(sample_settings, store=sample_store, embedder=embedder)
 
 
 @pytest.fixture(scope="session")
@@ -127,4 +128,4 @@ def server_store(chroma_server, tmp_path_factory: pytest.TempPathFactory, model_
 def any_bot(request: pytest.FixtureRequest, sample_settings: Settings, embedder) -> Bot:
     """The bot over the embedded store and over the Chroma server: retrieval tests run against both."""
     store = request.getfixturevalue("sample_store" if request.param == "embedded" else "server_store")
-    return Bot(store.settings, store, embedder)
+    return build_bot(store.settings, store=store, embedder=embedder)

@@ -94,7 +94,7 @@ def test_embed_text_has_title_and_heading():
 def test_tokenizer_only_counter_splits_exactly_as_the_embedder(embedder, sample_settings):
     """The dry run sizes chunks without the model; its preview must match what ingest would index."""
     from ingest.pipeline import preview
-    from ingest.tokens import TokenCounter
+    from bot.embedding import TokenCounter
 
     counter = TokenCounter(sample_settings.embed_model)
     assert counter.max_tokens == embedder.max_tokens

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chain import Bot
+from bot.factory import build_bot
 from bot.index import IndexStore
 from ingest.pipeline import ingest
 
@@ -49,7 +49,7 @@ KILLER = textwrap.dedent(
 
 
 def _answer(store: IndexStore, settings, embedder) -> dict:
-    data = Bot(settings, store, embedder).ask(QUESTION).to_dict()
+    data = build_bot(settings, store=store, embedder=embedder).ask(QUESTION).to_dict()
     return {"status": data["status"], "answer": data["answer"], "citations": [(c["doc"], c["excerpt"]) for c in data["citations"]]}
 
 
@@ -107,4 +107,4 @@ def test_failing_ingest_rolls_back(tmp_path, settings_for, embedder):
     assert store.read_live() == live
     names = {c.name for c in store.client.list_collections()}
     assert names == {live.collection, "monobot-meta"} or names == {live.collection}
-    assert Bot(settings, store, embedder).ask(QUESTION).status == "answered"
+    assert build_bot(settings, store=store, embedder=embedder).ask(QUESTION).status == "answered"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chain import Bot
+from bot.factory import build_bot
 from bot.guard import Guardrail
 from bot.guard.normalize import plain
 from bot.guard.policy import load_policy
@@ -132,7 +132,7 @@ def _prescribe_from_excerpt(messages):
 
 @pytest.mark.parametrize("script", [_prescribe_from_excerpt, lambda messages: "Inject 30 mL into your vein daily [1]."])
 def test_output_check_blocks_a_dose_written_by_the_llm(sample_settings, sample_store, embedder, script):
-    bot = Bot(sample_settings, sample_store, embedder, chat_model=ScriptedChatModel(script=script))
+    bot = build_bot(sample_settings, store=sample_store, embedder=embedder, chat_model=ScriptedChatModel(script=script))
     answer = bot.ask("What did the CASTA trial give patients?")
     assert answer.status == "answered"
     assert answer.mode == "extractive"

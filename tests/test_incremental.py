@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chain import Bot
+from bot.factory import build_bot
 from bot.index import IndexStore
 from ingest.pipeline import ingest
 
@@ -69,7 +69,7 @@ def test_unchanged_changed_removed(tmp_path, corpus_copy, settings_for, embedder
     assert changed.updated >= 1 and changed.embedded == changed.updated + changed.added
     assert changed.embedded <= 3
     assert store.read_live().generation == generation + 1
-    bot = Bot(settings, store, embedder)
+    bot = build_bot(settings, store=store, embedder=embedder)
     excerpt_texts = [c.excerpt for c in bot.ask("Semax changed section test incremental ingest sentence").citations]
     assert any("added to test incremental ingest" in t for t in excerpt_texts)
 

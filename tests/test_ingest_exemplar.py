@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chain import Bot
+from bot.factory import build_bot
 from bot.index import IndexStore
 from ingest.pipeline import ingest
 
@@ -22,7 +22,7 @@ def exemplar_bot(tmp_path_factory, settings_for, embedder) -> Bot:
     report = ingest([EXEMPLAR], settings, store, embedder, progress=False)
     assert report.ok, report.failures
     assert report.documents == 1 and report.sections == 6  # the lead and the five headed sections
-    return Bot(settings, store, embedder)
+    return build_bot(settings, store=store, embedder=embedder)
 
 
 def test_exemplar_table_row_is_retrieved_with_its_header(exemplar_bot):

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from bot.answer import Citation
-from bot.chain import Bot, build_bot
+from bot.contract import Citation
+from bot.chain import Bot
+from bot.factory import build_bot
 from bot.llm import validate
 
 from .stubs.chat_models import ScriptedChatModel, quote_first_sentence_with_number, raiser, sleeper
@@ -18,7 +19,7 @@ QUESTION = "What did the Cochrane review find about adverse events with Cerebrol
 
 def make_bot(settings, store, embedder, script, **extra) -> Bot:
     settings = settings.model_copy(update=extra)
-    return Bot(settings, store, embedder, chat_model=ScriptedChatModel(script=script))
+    return build_bot(settings, store=store, embedder=embedder, chat_model=ScriptedChatModel(script=script))
 
 
 def test_valid_llm_answer_is_used(sample_settings, sample_store, embedder):
@@ -123,7 +124,7 @@ def test_prompt_budget_is_counted_with_tiktoken(sample_settings, sample_store, e
         return "It was well tolerated. [1]"
 
     settings = sample_settings.model_copy(update={"llm_context_tokens": 200})
-    Bot(settings, sample_store, embedder, chat_model=ScriptedChatModel(script=script)).ask(QUESTION)
+    build_bot(settings, store=sample_store, embedder=embedder, chat_model=ScriptedChatModel(script=script)).ask(QUESTION)
     assert seen and seen[0].count("\n[") <= 2  # only what fits the 200-token budget was sent
 
 
@@ -310,7 +311,7 @@ def test_one_question_waits_on_the_llm_for_one_timeout_not_three(sample_settings
     prompts = Prompts(settings.prompts_dir)
     model = ScriptedChatModel(script=sleeper(5))  # every call hangs past the timeout
     guard = JudgeEveryQuestion(LLMJudge(model, prompts, settings.llm_timeout))
-    bot = Bot(settings, sample_store, embedder, prompts=prompts, chat_model=model, guard=guard)
+    bot = Bot(settings, sample_store, embedder, guard, prompts=prompts, chat_model=model)
     history = [{"role": "user", "content": "Is Cerebrolysin safe?"}, {"role": "assistant", "content": "Mostly [1]."}]
     started = time.monotonic()
     answer = bot.ask("what about allergies?", history)  # judge, condense and answer would each wait 1 s

@@ -39,12 +39,11 @@ def test_every_chunk_is_read_locally_as_the_store_has_it(sample_store):
     assert set(local) == set(chroma)
     for chunk_id in chroma:
         _same(local[chunk_id], chroma[chunk_id])
-    from bot.compose import sentence_info
 
     for chunk_id, (record, _) in local.items():  # the precomputed sentences are those the answer step would work out
-        assert record.precomputed is not None and record.chunk_terms
+        assert record.precomputed is not None and record.terms()
         fresh = ChunkRecord.from_chroma(chunk_id, chroma[chunk_id][0].text, chroma[chunk_id][0].metadata())
-        assert sentence_info(record) == sentence_info(fresh)
+        assert record.infos() == fresh.infos()
 
 
 def test_an_unknown_id_is_fetched_from_the_store(sample_store):

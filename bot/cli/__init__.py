@@ -1,7 +1,9 @@
 """`monobot` command line: thin commands over library functions; heavy imports happen inside the handlers.
 
-Each command lives in its own module exposing `register(subparsers)`; adding a command means adding
-its module name to COMMANDS.
+The runtime's own commands (ingest, ask, chat, serve, slack) live here, one module each exposing
+`register(subparsers)`. Evaluation and developer tools (eval, guardrail eval, bench, soak, load) live in
+the `eval` package and join the same command line through the `monobot.commands` entry-point group
+declared in pyproject.toml, so the runtime package never imports them.
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ import argparse
 import importlib
 import os
 import sys
+from importlib.metadata import entry_points
 
-COMMANDS = ["ingest", "ask", "chat", "guardrail", "eval_cmd", "serve", "load", "slack", "bench", "soak"]
+from bot import __version__
+
+COMMANDS = ["ingest", "ask", "chat", "serve", "slack"]
+PLUGIN_GROUP = "monobot.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monobot", description="Answers questions from health-evidence monographs, with cited excerpts.")
-    parser.add_argument("--version", action="version", version="monobot 0.1.0")
+    parser.add_argument("--version", action="version", version=f"monobot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"bot.cli.{name}").register(sub)
+    for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda ep: ep.name):
+        plugin.load()(sub)
     return parser
 
 

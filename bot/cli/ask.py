@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         history = load_history(args.history)
     except ValueError as exc:
         return fail(str(exc))
-    from bot.chain import build_bot
+    from bot.factory import build_bot
     from bot.index import IndexUnavailable
 
     settings = settings_from(args)

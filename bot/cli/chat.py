@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.chain import build_bot
+    from bot.factory import build_bot
     from bot.index import IndexUnavailable
 
     settings = settings_from(args)

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 def _dry_run(args: argparse.Namespace, settings: Settings) -> int:
     """Preview with the tokenizer alone: loading the embedder would export the ONNX model into the store."""
     from ingest.pipeline import preview
-    from ingest.tokens import TokenCounter
+    from bot.embedding import TokenCounter
 
     try:
         counter = TokenCounter(settings.embed_model)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..answer import GuardDecision
+from ..contract import GuardDecision
 from ..llm import LLMFailure, invoke_with_timeout
 from ..prompts import Prompts
 
@@ -32,7 +32,7 @@ class LLMJudge:
             log.warning("guardrail judge unavailable: %s", exc)
             return None
         if reply in CATEGORIES:
-            return GuardDecision("refuse", reply, "LLM judge", 0.75)
+            return GuardDecision(decision="refuse", category=reply, reason="LLM judge", score=0.75)
         if reply != "allow":
             log.warning("guardrail judge gave an unexpected reply: %r", reply[:40])
         return None

@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from .. import logs
-from ..answer import Answer
+from ..contract import Answer
 from ..chain import Bot
 from ..feedback import FeedbackStore, FeedbackUnavailable, UnknownAnswer
 from ..prompts import Prompts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..answer import Answer
+from ..contract import Answer
 
 MAX_TEXT = 3000
 MAX_BLOCKS = 50

@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-SALT_ENV = "MONOBOT_CLIENT_SALT"
 
 
 @dataclass(frozen=True)
@@ -56,9 +55,9 @@ def slack_salt(settings: Any) -> str:
     Socket Mode and HTTP mode): secret, and the same in every worker. Then the signing secret; only
     with neither set is it random per process.
     """
-    configured = os.environ.get(SALT_ENV)
-    if configured:
-        return configured
+    configured = getattr(settings, "client_salt", None)
+    if configured is not None:
+        return configured.get_secret_value() if hasattr(configured, "get_secret_value") else str(configured)
     for name in ("slack_bot_token", "slack_signing_secret"):
         value = getattr(settings, name, None)
         if value is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..chain import build_bot
+from ..factory import build_bot
 from ..feedback import FeedbackStore
 from ..settings import Settings
 from .app import SlackBot, secret

@@ -14,13 +14,14 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from .. import logs
-from ..chain import Bot, build_bot
+from ..chain import Bot
+from ..factory import build_bot
 from ..feedback import FeedbackStore
 from ..settings import Settings, get_settings
 from . import assets, chat, docs_ui, errors, feedback_routes, health
 from .cors import JsonCORSMiddleware
 from .deps import Services
-from .limits import MAX_BODY_BYTES, RateLimiter, feedback_budget
+from .limits import MAX_BODY_BYTES, ClientHasher, RateLimiter, feedback_budget
 from .middleware import Guard, RequestContext
 
 log = logging.getLogger("monobot.web")
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None, feedbac
             limiter=RateLimiter(settings.rate_limit_per_minute),
             feedback_limiter=RateLimiter(feedback_budget(settings.rate_limit_per_minute), what="ratings"),
             thread_limiter=CapacityLimiter(8),
+            client_hash=ClientHasher(settings.client_salt.get_secret_value() if settings.client_salt else None),
         )
         try:
             the_bot.store.snapshot()  # load the index now, not on the first reader's question

@@ -12,11 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from ..answer import Answer
+from ..contract import Answer
 from ..index import IndexUnavailable
 from .deps import Services, services
 from .errors import ApiError, request_id
-from .limits import client_hash
 
 log = logging.getLogger("monobot.web")
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -34,7 +33,7 @@ class ChatRequest(BaseModel):
 
 def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
     settings = svc.settings
-    svc.limiter.check(client_hash(request))
+    svc.limiter.check(svc.client_hash(request))
     message = body.message.strip()
     if not message:
         raise ApiError(422, "invalid_request", "message: the question is empty")
@@ -48,7 +47,7 @@ def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
 async def _ask(svc: Services, message: str, history: list[dict], request: Request) -> Answer:
     """The chain is synchronous CPU work of a few milliseconds: run it off the event loop."""
     answer = await anyio.to_thread.run_sync(svc.bot.ask, message, history, limiter=svc.thread_limiter)
-    svc.feedback.log_answer(answer, "web", client_hash(request))  # queued; written by a background thread
+    svc.feedback.log_answer(answer, "web", svc.client_hash(request))  # queued; written by a background thread
     log.info("answered", extra={"request_id": request_id(request), "status": answer.status, "answer_id": answer.id, "total_ms": round(answer.timings_ms.get("total", 0), 2)})
     return answer
 

@@ -10,7 +10,7 @@ from fastapi import Request
 from ..chain import Bot
 from ..feedback import FeedbackStore
 from ..settings import Settings
-from .limits import RateLimiter
+from .limits import ClientHasher, RateLimiter
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Services:
     limiter: RateLimiter  # questions (chat and stream)
     feedback_limiter: RateLimiter  # ratings: a separate budget, so rating answers never costs a question
     thread_limiter: CapacityLimiter
+    client_hash: ClientHasher
 
 
 def services(request: Request) -> Services:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from ..feedback import FeedbackUnavailable, UnknownAnswer
 from .deps import Services, services
 from .errors import ApiError
-from .limits import client_hash
 
 router = APIRouter(prefix="/api", tags=["feedback"])
 
@@ -24,10 +23,10 @@ class FeedbackRequest(BaseModel):
 
 @router.post("/feedback", summary="Record a reader's rating of an answer")
 async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> dict:
-    svc.feedback_limiter.check(client_hash(request))
+    svc.feedback_limiter.check(svc.client_hash(request))
     try:
         await anyio.to_thread.run_sync(
-            lambda: svc.feedback.record_feedback(body.answer_id, body.rating, "web", comment=body.comment, user_hash=client_hash(request))
+            lambda: svc.feedback.record_feedback(body.answer_id, body.rating, "web", comment=body.comment, user_hash=svc.client_hash(request))
         )
     except UnknownAnswer:
         raise ApiError(404, "unknown_answer", "answer_id: no answer with this id was logged") from None

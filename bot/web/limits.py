@@ -22,12 +22,20 @@ from .errors import ApiError
 MAX_BODY_BYTES = 64_000
 FEEDBACK_BUDGET_FACTOR = 4  # ratings per minute allowed per question allowed: rating every answer never hits it
 FEEDBACK_BUDGET_MIN = 60
-_SALT = os.environ.get("MONOBOT_CLIENT_SALT") or os.urandom(16).hex()
 
 
-def client_hash(request: Request) -> str:
-    address = request.client.host if request.client else "unknown"
-    return hashlib.sha256(f"{_SALT}:{address}".encode()).hexdigest()[:16]
+class ClientHasher:
+    """A reader's identity for limits and the question log: a salted hash of the address, never the address.
+
+    Without a configured salt each process draws its own, so hashes are stable only within one worker.
+    """
+
+    def __init__(self, salt: str | None = None) -> None:
+        self._salt = salt or os.urandom(16).hex()
+
+    def __call__(self, request: Request) -> str:
+        address = request.client.host if request.client else "unknown"
+        return hashlib.sha256(f"{self._salt}:{address}".encode()).hexdigest()[:16]
 
 
 def feedback_budget(questions_per_minute: int) -> int:

@@ -56,7 +56,7 @@ def test_chroma_server_killed_mid_load_then_back(tmp_path, settings_for, embedde
         settings = settings_for(tmp_path / "sidecars", chroma_url=f"http://127.0.0.1:{port}", chroma_timeout=2.0).model_copy(update={"rate_limit_per_minute": 100_000})
         store = IndexStore(settings)
         assert ingest([CORPUS], settings, store, embedder, progress=False).ok
-        app = create_app(settings, bot=Bot(settings, store, embedder), feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))
+        app = create_app(settings, bot=build_bot(settings, store=store, embedder=embedder), feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))
         with LiveServer(app) as live:
             url = live.url
             assert httpx.get(f"{url}/readyz").status_code == 200
@@ -103,7 +103,7 @@ def test_hanging_llm_falls_back_for_every_concurrent_request(sample_settings, sa
     stub = OpenAIStub(default=Reply(delay=30, text="late [1]")).start()
     try:
         settings = sample_settings.model_copy(update={"llm": stub.url, "llm_timeout": 1.0, "rate_limit_per_minute": 100_000})
-        from bot.chain import build_bot
+        from bot.factory import build_bot
 
         bot = build_bot(settings, store=sample_store, embedder=embedder)
         app = create_app(settings, bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))
@@ -143,7 +143,7 @@ def test_reingest_while_serving_never_mixes_generations(tmp_path, settings_for, 
     store = IndexStore(settings)
     assert ingest([corpus], settings, store, embedder, progress=False).ok
     old = _chunk_texts(store)
-    app = create_app(settings, bot=Bot(settings, IndexStore(settings), embedder), feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))
+    app = create_app(settings, bot=build_bot(settings, store=IndexStore(settings), embedder=embedder), feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))
     with LiveServer(app) as live:
         for path in corpus.glob("*.txt"):  # every "trial" becomes "study": two recognisable editions
             path.write_text(path.read_text().replace("trial", "study"))

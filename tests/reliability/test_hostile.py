@@ -115,7 +115,7 @@ def test_injection_never_reaches_the_system_prompt(sample_settings, sample_store
     stub = OpenAIStub(default=Reply(text="It is registered in Russia. [1]")).start()
     try:
         settings = sample_settings.model_copy(update={"llm": stub.url, "llm_timeout": 5})
-        from bot.chain import build_bot
+        from bot.factory import build_bot
 
         bot = build_bot(settings, store=sample_store, embedder=embedder)
         # Words the monographs never use ("excerpts", "rule") would make the bot abstain before any LLM call,

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from bot.factory import build_bot
 from bot import logs
 from bot.chain import AllowAll, Bot
 from bot.feedback import FeedbackStore
@@ -35,7 +36,7 @@ def lines(stream: io.StringIO) -> list[dict]:
 
 def test_request_id_runs_through_web_and_chain(captured, sample_settings, sample_store, embedder, tmp_path):
     stream = captured(level="INFO")
-    bot = Bot(sample_settings, sample_store, embedder, chat_model=ScriptedChatModel(script=lambda m: "Made-up figure 99.9 [1]."))
+    bot = build_bot(sample_settings, store=sample_store, embedder=embedder, chat_model=ScriptedChatModel(script=lambda m: "Made-up figure 99.9 [1]."))
     app = create_app(sample_settings.model_copy(update={"rate_limit_per_minute": 1000}), bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.db'}"))
     with TestClient(app) as client:
         r = client.post("/api/chat", json={"message": "Is Semax approved?"}, headers={"X-Request-ID": "req42abc"})

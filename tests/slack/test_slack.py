@@ -123,9 +123,9 @@ def test_persistent_server_errors_end_in_an_apology(slack, fake):
 
 
 def test_long_answers_split_within_block_limits(bot):
-    from bot.answer import Answer, Citation, SourceRef
+    from bot.contract import Answer, Citation, Source
 
-    citations = [Citation(n=i, doc="d", title="T", section="S", url=f"https://example.org/m/d#{i}", excerpt="word " * 900, sources=[SourceRef(1, "A (2020). T. J. PMID 123", "123")]) for i in range(1, 31)]
+    citations = [Citation(n=i, doc="d", title="T", section="S", url=f"https://example.org/m/d#{i}", excerpt="word " * 900, sources=[Source(n=1, citation="A (2020). T. J. PMID 123", pmid="123")]) for i in range(1, 31)]
     answer = Answer(question="q", status="answered", answer=" ".join(f"Sentence {i} [1]." for i in range(800)), citations=citations)
     messages = slack_blocks.render(answer)
     assert len(messages) >= 2
@@ -138,7 +138,7 @@ def test_long_answers_split_within_block_limits(bot):
 
 
 def test_mrkdwn_is_escaped():
-    from bot.answer import Answer
+    from bot.contract import Answer
 
     answer = Answer(question="q", status="answered", answer="Text with <script> & <@U123> and <!channel>")
     text = json.dumps(slack_blocks.render(answer))

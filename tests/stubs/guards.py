@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer import GuardDecision
+from bot.contract import GuardDecision
 from bot.chain import AllowAll
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.factory import build_bot
 from bot.chain import AllowAll, Bot
 from bot.index import IndexStore
 
@@ -139,7 +140,7 @@ def test_not_ready_when_the_store_is_gone(tmp_path, settings_for, embedder):
     from bot.web.app import create_app
 
     settings = settings_for(tmp_path / "empty-store").model_copy(update={"rate_limit_per_minute": 1000})
-    bot = Bot(settings, IndexStore(settings), embedder)
+    bot = build_bot(settings, store=IndexStore(settings), embedder=embedder)
     with TestClient(create_app(settings, bot=bot)) as c:
         ready = c.get("/readyz")
         assert ready.status_code == 503 and ready.json()["status"] == "unavailable"

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.factory import build_bot
 from bot.chain import AllowAll, Bot
 from bot.feedback import FeedbackStore
 from bot.index import IndexStore, IndexUnavailable
@@ -89,7 +90,7 @@ def test_413_carries_cors_headers_for_allowed_origins(sample_settings, bot, tmp_
 # ---- 9. the stream checks the index before it commits to HTTP 200
 def test_stream_answers_503_before_streaming_when_the_store_is_gone(tmp_path, settings_for, embedder):
     settings = settings_for(tmp_path / "empty-store").model_copy(update={"rate_limit_per_minute": 1000})
-    with TestClient(create_app(settings, bot=Bot(settings, IndexStore(settings), embedder))) as c:
+    with TestClient(create_app(settings, bot=build_bot(settings, store=IndexStore(settings), embedder=embedder))) as c:
         response = c.post("/api/chat/stream", json={"message": "Is Semax approved?"})
         assert_error(response, 503, "unavailable")
         assert response.headers["retry-after"] and response.headers["content-type"].startswith("application/json")

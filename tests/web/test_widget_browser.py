@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chain import Bot
+from bot.factory import build_bot
 from bot.feedback import FeedbackStore
 from bot.index import IndexStore
 from bot.settings import REPO_ROOT
@@ -162,7 +162,7 @@ def test_hostile_text_stays_text(browser, settings_for, embedder, tmp_path_facto
     settings = settings_for(store_dir).model_copy(update={"rate_limit_per_minute": 10_000})
     store = IndexStore(settings)
     assert ingest([corpus], settings, store, embedder, progress=False).ok
-    with LiveServer(create_app(settings, bot=Bot(settings, store, embedder))) as live:
+    with LiveServer(create_app(settings, bot=build_bot(settings, store=store, embedder=embedder))) as live:
         context = browser.new_context()
         page = context.new_page()
         dialogs = []

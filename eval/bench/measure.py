@@ -9,12 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from bot.util import percentile as pct
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str, float, float]:

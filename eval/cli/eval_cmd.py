@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import add_store_option, fail, settings_from
+from bot.cli.common import add_store_option, fail, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:

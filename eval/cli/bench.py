@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.bench.report import markdown
-    from bot.bench.run import run as bench
+    from eval.bench.report import markdown
+    from eval.bench.run import run as bench
 
     if args.quick:
         scales, repeat, cold, stock, st = [100], 1, 2, 50, 200

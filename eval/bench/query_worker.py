@@ -1,7 +1,7 @@
 """Warm query latency in a process of its own (so its peak memory is the serving cost), side by side with
 the bare embed + Chroma query and the stock LangChain recipe on the same questions.
 
-python -m bot.bench.query_worker CONFIG.json → prints one JSON object.
+python -m eval.bench.query_worker CONFIG.json → prints one JSON object.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _peak_rss_mb() -> float | None:
 
 def main(config_path: str) -> None:
     config = json.loads(Path(config_path).read_text())
-    from bot.chain import build_bot
+    from bot.factory import build_bot
     from bot.settings import Settings
 
     settings = Settings(store=config["store"])

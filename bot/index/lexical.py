@@ -7,9 +7,8 @@ by memory map, so a process starts serving without rebuilding or reading the who
 
 from __future__ import annotations
 
+import bisect
 import json
-import os
-import shutil
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import expand, terms
+from ..fuzzy import closest, typo_budget
+from ..text import expand, terms
+from ..util import atomic_path
 
 K1 = 1.2
 B = 0.75
@@ -110,8 +111,6 @@ class LexicalIndex:
             return True
         if not hasattr(self, "_sorted"):
             self._sorted = sorted(self.vocab)
-        import bisect
-
         for prefix in {term, term[: max(4, len(term) - 2)]} if len(term) >= 4 else {term}:
             i = bisect.bisect_left(self._sorted, prefix)
             if i < len(self._sorted) and self._sorted[i].startswith(prefix):
@@ -126,8 +125,6 @@ class LexicalIndex:
         """
         if term in self.vocab or len(term) < 5 or not term.isalpha():
             return None
-        from .subjects import closest, typo_budget
-
         if not hasattr(self, "_buckets"):
             buckets: dict[tuple[str, int], list[str]] = {}
             for word in self.vocab:
@@ -149,14 +146,11 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder and rename, so a reader never sees half an index."""
-        tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for name in ("indptr", "rows", "weights", "ids", "idf"):
-            np.save(tmp / f"{name}.npy", getattr(self, name))
-        (tmp / "vocab.json").write_text(json.dumps(self.vocab, separators=(",", ":")))
-        shutil.rmtree(directory, ignore_errors=True)
-        os.replace(tmp, directory)
+        with atomic_path(directory) as tmp:
+            tmp.mkdir(parents=True)
+            for name in ("indptr", "rows", "weights", "ids", "idf"):
+                np.save(tmp / f"{name}.npy", getattr(self, name))
+            (tmp / "vocab.json").write_text(json.dumps(self.vocab, separators=(",", ":")))
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:

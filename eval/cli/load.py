@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from .common import fail
+from bot.cli.common import fail
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.loadgen import render, run_load, to_json
+    from eval.loadgen import render, run_load, to_json
 
     try:
         result = asyncio.run(run_load(args.url, args.clients, args.seconds, args.stream, args.max_requests, server_pid=args.server_pid))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.settings import REPO_ROOT
 
-from .common import add_store_option, fail, settings_from
+from bot.cli.common import add_store_option, fail, settings_from
 
 DEFAULT_SET = REPO_ROOT / "eval" / "guardrail" / "prompts.jsonl"
 

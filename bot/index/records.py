@@ -19,12 +19,13 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from orjson import loads as _loads
 
-if TYPE_CHECKING:  # bot.index imports this module; the record class is looked up when first needed
-    from .index import ChunkRecord
+from ..util import move_into_place, temp_sibling
+from .schema import ChunkRecord, decode_vectors
 
 
 class RecordWriter:
@@ -32,7 +33,7 @@ class RecordWriter:
 
     def __init__(self, directory: Path, dim: int) -> None:
         self.directory = directory
-        self.tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
+        self.tmp = temp_sibling(directory)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir(parents=True)
         self.dim = dim
@@ -46,9 +47,6 @@ class RecordWriter:
 
     def add(self, chunk_id: str, text: str, meta: dict[str, Any], vector: Any) -> None:
         """One row: the chunk as Chroma stores it (metadata with its encoded sentence vectors) and its vector."""
-        from .compose import chunk_terms, sentence_info
-        from .index import ChunkRecord, decode_vectors
-
         meta = dict(meta)
         svec = decode_vectors(meta.pop("svec", "") or "")
         record = ChunkRecord.from_chroma(chunk_id, text, meta)
@@ -60,8 +58,8 @@ class RecordWriter:
             "text": text,
             "meta": meta,
             # what ranking needs of each sentence, and the chunk's terms with its heading and title (bot/compose.py)
-            "si": [[i.text, sorted(i.terms), i.bonus, i.digit, i.skip] for i in sentence_info(record)],
-            "ct": sorted(chunk_terms(record)),
+            "si": [info.to_row() for info in record.infos()],
+            "ct": sorted(record.terms()),
         }
         raw = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
         self._records.write(raw)
@@ -95,9 +93,7 @@ class RecordWriter:
         (self.tmp / "meta.json").write_text(json.dumps({"rows": len(self._ids), "dim": self.dim}))
 
     def publish(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
-        self.directory.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.tmp, self.directory)
+        move_into_place(self.tmp, self.directory)
 
     def discard(self) -> None:
         for handle in (self._records, self._vectors, self._svec):
@@ -160,8 +156,6 @@ class RecordStore:
         return [(int(rows[i]), float(cosines[i])) for i in top]
 
     def record(self, row: int) -> ChunkRecord:
-        from .index import ChunkRecord
-
         a, b = int(self._offsets[row]), int(self._offsets[row + 1])
         raw = _loads(self._records[a:b].tobytes())
         record = ChunkRecord.from_chroma(raw["id"], raw["text"], raw["meta"])
@@ -173,12 +167,6 @@ class RecordStore:
 
     def vector(self, row: int) -> np.ndarray:
         return np.asarray(self._vectors[row], dtype=np.float32)
-
-
-try:  # chromadb depends on orjson; it parses a row in about a third of the stdlib's time
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover
-    _loads = json.loads
 
 
 def _view(array: np.ndarray) -> np.ndarray:

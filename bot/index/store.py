@@ -1,4 +1,4 @@
-"""The index: its record schema, its embedding model and where it lives. Ingest writes it; the bot reads it.
+"""Where the index lives: generations, the live pointer, and opening one generation for reading.
 
 Layout. Each ingest that changes anything writes a complete new Chroma collection (a generation:
 unchanged chunks are copied with their vectors, only new text is embedded), saves that generation's
@@ -13,9 +13,7 @@ collection on a Chroma server (so every web worker sees the same generation).
 
 from __future__ import annotations
 
-import base64
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -23,188 +21,21 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .embedding import Embedder, load_embedder
+from ..settings import Settings
+from ..util import atomic_write_text
 from .lexical import LexicalIndex
-from .settings import Settings
-from .text import render_row, strip_citations
+from .records import RecordStore, build_from
+from .schema import SCHEMA_VERSION, ChunkRecord, IndexUnavailable, embed_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 BATCH = 2000
-
-
-class IndexUnavailable(RuntimeError):
-    """The store cannot be reached or holds no index; surfaces as 'not ready' rather than a crash."""
-
-
-# ---------------------------------------------------------------------------------------------- schema
-@dataclass
-class ChunkRecord:
-    """One retrievable piece of a monograph section, as stored (text = Chroma document, the rest = metadata)."""
-
-    id: str
-    text: str
-    doc: str
-    title: str
-    subject: str
-    section: str
-    anchor: str
-    url: str
-    ordinal: int
-    section_index: int
-    chunk_index: int
-    kind: str  # "text" | "table"
-    hash: str
-    vkey: str = ""  # hash of model + embedded text: equal vkeys share vectors, so metadata-only changes re-embed nothing
-    sources: list[dict] = field(default_factory=list)
-    sentences: list[tuple[int, int]] = field(default_factory=list)
-    _vectors: Any = None  # np.ndarray, or the encoded string until first use (most hits never need theirs)
-    path: str = ""
-    doc_hash: str = ""
-    # Lexical terms worked out at ingest (bot/records.py), so answering does not tokenise the same text per question.
-    sentence_info: list[Any] | None = None  # compose.SentenceInfo per sentence
-    precomputed: Any = None  # (sentence infos, chunk terms) as stored by bot/records.py, turned into objects on use
-    _chunk_terms: frozenset[str] | None = None
-
-    @property
-    def chunk_terms(self) -> frozenset[str] | None:
-        if self._chunk_terms is None and self.precomputed is not None:
-            self._chunk_terms = frozenset(self.precomputed[1])
-        return self._chunk_terms
-
-    @property
-    def sentence_vectors(self) -> np.ndarray | None:
-        if isinstance(self._vectors, str):
-            self._vectors = decode_vectors(self._vectors)
-        return self._vectors
-
-    @sentence_vectors.setter
-    def sentence_vectors(self, value: np.ndarray | None) -> None:
-        self._vectors = value
-
-    @property
-    def embed_text(self) -> str:
-        body = render_row(self.text) if self.kind == "table" else self.text
-        return embed_text(self.title, self.section, body, self.anchor)
-
-    def sentence_texts(self) -> list[str]:
-        """The sentences as the answer quotes them: source markers removed, a table row labelled by its header."""
-        if self.kind == "table":
-            return [render_row(self.text)]
-        return [strip_citations(self.text[a:b]) for a, b in self.sentences]
-
-    def sentence_embed_texts(self) -> list[str]:
-        """What is embedded per sentence: the monograph's subject ("Semax — ...") tells the model which drug a
-        sentence is about; the whole title would cost a dozen more word pieces per sentence for little more."""
-        return [f"{self.subject or self.title} — {text}" for text in self.sentence_texts()]
-
-    @property
-    def key(self) -> str:
-        """Position of the chunk in the corpus: a new id at the same key is an update, not an add."""
-        return f"{self.doc}#{self.anchor}#{self.chunk_index}"
-
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA_VERSION,
-            "doc": self.doc,
-            "title": self.title,
-            "subject": self.subject,
-            "section": self.section,
-            "anchor": self.anchor,
-            "url": self.url,
-            "ordinal": self.ordinal,
-            "section_index": self.section_index,
-            "chunk_index": self.chunk_index,
-            "kind": self.kind,
-            "hash": self.hash,
-            "vkey": self.vkey,
-            "sources": json.dumps(self.sources, ensure_ascii=False, separators=(",", ":")),
-            "sentences": json.dumps(self.sentences, separators=(",", ":")),
-            "svec": encode_vectors(self.sentence_vectors),
-            "path": self.path,
-            "doc_hash": self.doc_hash,
-        }
-
-    @classmethod
-    def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> ChunkRecord:
-        """From Chroma's flat metadata (lists as JSON strings) or the record copy's (lists as lists)."""
-        return cls(
-            id=id,
-            text=document,
-            doc=meta["doc"],
-            title=meta["title"],
-            subject=meta.get("subject", ""),
-            section=meta["section"],
-            anchor=meta["anchor"],
-            url=meta["url"],
-            ordinal=int(meta["ordinal"]),
-            section_index=int(meta["section_index"]),
-            chunk_index=int(meta["chunk_index"]),
-            kind=meta["kind"],
-            hash=meta["hash"],
-            vkey=meta.get("vkey", ""),
-            sources=_listed(meta.get("sources")),
-            sentences=[tuple(s) for s in _listed(meta.get("sentences"))],
-            _vectors=meta.get("svec") or None,
-            path=meta.get("path", ""),
-            doc_hash=meta.get("doc_hash", ""),
-        )
-
-
-def _listed(value: Any) -> list:
-    return value if isinstance(value, list) else json.loads(value or "[]")
-
-
-def embed_text(title: str, section: str, text: str, anchor: str = "x") -> str:
-    """What the embedding model and BM25 read: the chunk with its monograph title and heading in front.
-
-    The prefix carries the subject into every chunk, so "is it safe?" finds the page about the drug asked
-    about rather than any page about safety.
-    """
-    heading = f" — {section}" if anchor else ""
-    return f"{title}{heading}\n{text}"
-
-
-def vector_key(model_id: str, text: str) -> str:
-    return hashlib.sha256(f"{SCHEMA_VERSION}\x1f{model_id}\x1f{text}".encode()).hexdigest()[:32]
-
-
-def chunk_id(vkey: str, key: str, identity: str) -> str:
-    """Stable while nothing about the chunk changes; any change of text, position or metadata gives a new id."""
-    return hashlib.sha256(f"{vkey}\x1f{key}\x1f{identity}".encode()).hexdigest()[:32]
-
-
-def encode_vectors(vectors: np.ndarray | None) -> str:
-    """Sentence vectors as compact float16 base64 in the chunk's metadata: they travel with the chunk to any Chroma."""
-    if vectors is None or len(vectors) == 0:
-        return ""
-    return f"{vectors.shape[1]}:" + base64.b64encode(vectors.astype(np.float16).tobytes()).decode()
-
-
-def decode_vectors(value: str) -> np.ndarray | None:
-    if not value:
-        return None
-    dim, payload = value.split(":", 1)
-    return np.frombuffer(base64.b64decode(payload), dtype=np.float16).reshape(-1, int(dim)).astype(np.float32)
-
-
-# ---------------------------------------------------------------------------------------------- model
-@lru_cache(maxsize=4)
-def _embedder(model: str, backend: str, cache_dir: str) -> Embedder:
-    return load_embedder(model, backend, Path(cache_dir))
-
-
-def get_embedder(settings: Settings) -> Embedder:
-    """The embedding model both sides must share; the ONNX export is cached in the store's models folder."""
-    return _embedder(settings.embed_model, settings.embed_backend, str(Path(settings.store) / "models"))
 
 
 # ---------------------------------------------------------------------------------------------- store
@@ -373,13 +204,7 @@ class IndexStore:
         if self.server_mode:
             self._meta_collection().upsert(ids=["live"], embeddings=[[1.0]], documents=[info.to_json()])
             return
-        path = self._pointer_file()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w") as fh:
-            fh.write(info.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write_text(self._pointer_file(), info.to_json())
 
     def _pointer_token(self) -> Any:
         """Something that changes when the live pointer changes, cheap enough to check on every question."""
@@ -435,9 +260,7 @@ class IndexStore:
         lexical.save(directory)
         return LexicalIndex.load(directory)
 
-    def _load_records(self, info: LiveInfo, collection: Any) -> Any:
-        from .records import RecordStore, build_from
-
+    def _load_records(self, info: LiveInfo, collection: Any) -> RecordStore | None:
         directory = self.records_dir(info.collection)
         if RecordStore.exists(directory):
             return RecordStore(directory)
@@ -495,11 +318,7 @@ class IndexStore:
         self.cleanup(keep)
 
     def save_manifest(self, collection: str, manifest: dict) -> None:
-        path = self.manifest_path(collection)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(manifest, separators=(",", ":")))
-        os.replace(tmp, path)
+        atomic_write_text(self.manifest_path(collection), json.dumps(manifest, separators=(",", ":")), fsync=False)
 
     def cleanup(self, keep: set[str]) -> None:
         """Delete generations other than `keep` (crash leftovers and superseded ones) and their sidecars."""

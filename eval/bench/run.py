@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..settings import REPO_ROOT, Settings
+from bot.settings import REPO_ROOT, Settings
 from .measure import folder_mb, machine, pct, run_measured
 from .synthetic import generate, questions_for
 
@@ -51,7 +51,7 @@ def st_encode_rate(texts: list[str]) -> float:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
-    from ..embedding import resolve_model_path
+    from bot.embedding import resolve_model_path
 
     model = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
     model.encode(texts[:64], batch_size=32)
@@ -61,7 +61,7 @@ def st_encode_rate(texts: list[str]) -> float:
 
 
 def chunk_texts(corpus: Path, limit: int) -> list[str]:
-    from ..index import get_embedder
+    from bot.index import get_embedder
     from ingest.chunk import chunk_document
     from ingest.load import find_files, parse_file
 
@@ -118,7 +118,7 @@ def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: l
     stock_dir = work / f"stock-{name}"
     shutil.rmtree(stock_dir, ignore_errors=True)
     config.write_text(json.dumps({"store": str(store), "questions": questions, "repeat": repeat, "corpus": str(corpus), "stock_dir": str(stock_dir) if stock_docs != 0 else None, "stock_docs": stock_docs}))
-    code, out, err, wall, rss = run_measured([sys.executable, "-m", "bot.bench.query_worker", str(config)], _env(store))
+    code, out, err, wall, rss = run_measured([sys.executable, "-m", "eval.bench.query_worker", str(config)], _env(store))
     if code != 0:
         raise RuntimeError(f"query worker failed: {err[-2000:]}")
     query = json.loads(out.strip().splitlines()[-1])
@@ -149,7 +149,7 @@ def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock
     models = work / "models"
     models.mkdir(exist_ok=True)
     # Export (and quantise) the model once, before anything is timed.
-    from ..embedding import load_embedder
+    from bot.embedding import load_embedder
 
     load_embedder(Settings().embed_model, Settings().embed_backend, models)
 

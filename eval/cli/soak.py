@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.soak import render, soak
+    from eval.soak import render, soak
 
     report = soak(args.seconds, args.clients, args.store, args.out)
     print(render(report))

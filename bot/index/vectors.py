@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.embedding import Embedder
-from bot.index import ChunkRecord
+from ..embedding import Embedder
+from .schema import ChunkRecord
 
 
 def vectors_for(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder, pooled: bool) -> tuple[np.ndarray, list[dict]]:

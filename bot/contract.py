@@ -1,0 +1,123 @@
+"""The answer contract: one typed object for the web API, `ask --json`, Slack and eval.
+
+These pydantic models are the API's `response_model`s and documented error bodies, so the OpenAPI
+schema describes exactly what every surface returns, and schemathesis checks responses against it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+Status = Literal["answered", "refused", "abstained"]
+Mode = Literal["extractive", "llm", "none"]
+Level = Literal["strong", "weak", "none"]
+
+
+class Source(BaseModel):
+    """A primary source behind an excerpt (the monograph's own [k] reference)."""
+
+    n: int = Field(description="The monograph's own reference number, as in the excerpt's [k] markers.")
+    citation: str = Field(description="The reference as the monograph lists it.")
+    pmid: str | None = Field(default=None, description="PubMed ID, when the reference has one.")
+
+    @computed_field(description="PubMed link, when the reference has a PMID.")  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str | None:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
+
+
+class Citation(BaseModel):
+    """One cited excerpt: answer markers [n] refer to `n`."""
+
+    n: int
+    doc: str = Field(description="Monograph slug.")
+    title: str
+    section: str
+    url: str = Field(description="Link to the monograph section.")
+    excerpt: str = Field(description="The passage, verbatim.")
+    sources: list[Source] = Field(default_factory=list)
+
+
+class GuardDecision(BaseModel):
+    """What the guardrail decided about the conversation, and why."""
+
+    decision: Literal["allow", "refuse", "notice"] = "allow"
+    category: str | None = None
+    reason: str = ""
+    score: float = 0.0
+
+
+class Evidence(BaseModel):
+    """How well the monographs support the answer; `level` none means the bot abstained."""
+
+    score: float
+    chunk: float
+    sentence: float
+    coverage: float
+    level: Level
+    reason: str = ""
+    missing: list[str] = Field(default_factory=list, description="Topic words the cited passages lack.")
+
+
+class Retrieved(BaseModel):
+    """A ranked passage the answer was chosen from (eval and debugging only)."""
+
+    doc: str
+    section: str
+    url: str
+    score: float
+    cosine: float
+
+
+class Answer(BaseModel):
+    """The answer object of `monobot ask --json`, `POST /api/chat` and the stream's `done` event."""
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    question: str
+    status: Status
+    answer: str = Field(description="Text with [n] markers that refer to `citations`.")
+    citations: list[Citation] = Field(default_factory=list)
+    guardrail: GuardDecision = Field(default_factory=GuardDecision)
+    notice: str | None = None
+    mode: Mode = "extractive"
+    standalone_question: str = ""
+    evidence: Evidence | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    retrieved: list[Retrieved] = Field(default_factory=list, exclude=True)
+
+    def to_dict(self, include_retrieved: bool = False) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["timings_ms"] = {k: round(v, 2) for k, v in self.timings_ms.items()}
+        if include_retrieved:
+            data["retrieved"] = [r.model_dump(mode="json") for r in self.retrieved]
+        return data
+
+    def render_text(self) -> str:
+        """For a person at a terminal: the answer, then the numbered excerpts with their sources."""
+        lines = [self.answer]
+        if self.notice:
+            lines += ["", self.notice]
+        for c in self.citations:
+            lines += ["", f"[{c.n}] {c.title} — {c.section}", f"    {c.url}"]
+            lines += [f"    > {line}" for line in c.excerpt.splitlines()]
+            for s in c.sources:
+                pm = f" PMID {s.pmid} ({s.url})" if s.pmid else ""
+                lines.append(f"    · [{s.n}] {s.citation.split('. PMID')[0]}{pm}")
+        return "\n".join(lines)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. invalid_request, rate_limited, unavailable.")
+    message: str = Field(description="What went wrong, for a person.")
+    request_id: str = Field(description="Also in the X-Request-ID header and the server log.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: ErrorDetail

@@ -1,0 +1,40 @@
+"""The production wiring: settings in, a ready Bot out. Surfaces call this; tests build a Bot by hand.
+
+It sits above the chain and the guardrail (the chain only knows the Guard protocol), so choosing the
+real guardrail, the store and the optional chat model happens in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .chain import Bot, Guard
+from .embedding import Embedder
+from .guard import Guardrail
+from .guard.judge import LLMJudge
+from .index import IndexStore, get_embedder
+from .llm import chat_model_from_settings
+from .prompts import Prompts
+from .settings import Settings
+
+
+def default_guard(settings: Settings, prompts: Prompts, embedder: Embedder, chat_model: Any | None) -> Guard:
+    """The guardrail, with an LLM judge for its uncertain band when a chat model is configured."""
+    judge = LLMJudge(chat_model, prompts, settings.llm_timeout) if chat_model is not None else None
+    return Guardrail(prompts, embed=embedder.embed, judge=judge)
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    store: IndexStore | None = None,
+    embedder: Embedder | None = None,
+    chat_model: Any | None = None,
+    guard: Guard | None = None,
+) -> Bot:
+    """A Bot from settings; any dependency given is used as is (a test's store, a stub chat model)."""
+    prompts = Prompts(settings.prompts_dir)
+    embedder = embedder or get_embedder(settings)
+    chat_model = chat_model if chat_model is not None else chat_model_from_settings(settings)
+    guard = guard or default_guard(settings, prompts, embedder, chat_model)
+    return Bot(settings, store or IndexStore(settings), embedder, guard, prompts=prompts, chat_model=chat_model)

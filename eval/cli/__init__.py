@@ -1,0 +1,1 @@
+"""Evaluation and developer-tool commands, joined to `monobot` through the `monobot.commands` entry points."""
