@@ -121,7 +121,11 @@ class Bot:
         self.embedder = embedder
         self.guard = guard
         self.prompts = prompts or Prompts(settings.prompts_dir)
-        self.writer = LLMWriter(chat_model, self.prompts, settings.llm_timeout, settings.llm_context_tokens) if chat_model is not None else None
+        self.writer = (
+            LLMWriter(chat_model, self.prompts, settings.llm_timeout, settings.llm_context_tokens)
+            if chat_model is not None
+            else None
+        )
         self.clock = clock
         self.retriever = Retriever(store, embedder)
         self._matchers: dict[str, SubjectMatcher] = {}
@@ -147,7 +151,13 @@ class Bot:
         turn.answer.timings_ms = turn.timings
         if turn.retrieval is not None:
             turn.answer.retrieved = [
-                Retrieved(doc=p.first.doc, section=p.first.section, url=p.first.url, score=round(p.score, 5), cosine=round(p.cosine, 4))
+                Retrieved(
+                    doc=p.first.doc,
+                    section=p.first.section,
+                    url=p.first.url,
+                    score=round(p.score, 5),
+                    cosine=round(p.cosine, 4),
+                )
                 for p in turn.retrieval.passages
             ]
         return turn.answer
@@ -155,7 +165,11 @@ class Bot:
     # -- steps
     def _start(self, request: dict) -> Turn:
         """The question's state, with its one LLM time budget (judge, condense and writer share it)."""
-        return Turn(question=str(request["question"]).strip(), history=list(request["history"]), budget=LLMBudget(self.settings.llm_timeout))
+        return Turn(
+            question=str(request["question"]).strip(),
+            history=list(request["history"]),
+            budget=LLMBudget(self.settings.llm_timeout),
+        )
 
     def _timer(self, turn: Turn) -> StageTimer:
         return StageTimer(turn.timings, self.clock)
@@ -188,7 +202,9 @@ class Bot:
                 except LLMFailure as exc:
                     log.warning("condense fell back to the deterministic rule: %s", exc)
             lexical = self.store.snapshot().lexical
-            turn.unknown = unknown_names(turn.question, lambda t: lexical.known(t) or lexical.correct(t) is not None, self.embedder.is_word)
+            turn.unknown = unknown_names(
+                turn.question, lambda t: lexical.known(t) or lexical.correct(t) is not None, self.embedder.is_word
+            )
 
     def _retrieve(self, turn: Turn) -> None:
         vector = turn.vector if turn.standalone == turn.question else None
@@ -199,7 +215,13 @@ class Bot:
         with self._timer(turn)("compose"):
             turn.candidates = candidates(turn.retrieval)
             turn.evidence = assess(
-                turn.retrieval, turn.candidates, turn.question, turn.unknown, self.settings.abstain_threshold, self.settings.weak_threshold, self.embedder.is_word
+                turn.retrieval,
+                turn.candidates,
+                turn.question,
+                turn.unknown,
+                self.settings.abstain_threshold,
+                self.settings.weak_threshold,
+                self.embedder.is_word,
             )
         if turn.evidence.level == "none":
             turn.answer = self._abstain(turn, turn.evidence)
@@ -212,12 +234,16 @@ class Bot:
         if self.writer is None:
             return
         with self._timer(turn)("llm"):
-            pool = [citation_for(n, passage) for n, passage in enumerate(turn.retrieval.passages[: self.settings.top_k], 1)]
+            pool = [
+                citation_for(n, passage) for n, passage in enumerate(turn.retrieval.passages[: self.settings.top_k], 1)
+            ]
             try:
                 written = self.writer.write(turn.standalone, pool, turn.budget, check=self.guard.check_output)
                 turn.draft = Draft(written.text, written.citations, "llm")
             except OutputBlocked as exc:
-                log.warning("LLM answer blocked by the output check, extractive answer used (%s)", exc.decision.category)
+                log.warning(
+                    "LLM answer blocked by the output check, extractive answer used (%s)", exc.decision.category
+                )
                 turn.draft.blocked = exc.decision
             except LLMFailure as exc:
                 log.warning("LLM answer rejected, extractive answer used: %s", exc.kind)
@@ -227,7 +253,9 @@ class Bot:
         assert turn.draft is not None
         decision = turn.guard
         if turn.draft.blocked is not None:
-            decision = decision.model_copy(update={"reason": f"output check: {turn.draft.blocked.reason}; extractive answer shown", "score": 1.0})
+            decision = decision.model_copy(
+                update={"reason": f"output check: {turn.draft.blocked.reason}; extractive answer shown", "score": 1.0}
+            )
         final = self.guard.finalize(turn.question, turn.draft.text, decision)
         if final.decision == "refuse":
             turn.guard = final

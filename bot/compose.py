@@ -30,7 +30,7 @@ def select_lead(cands: list[Candidate]) -> list[Candidate]:
     if len(lead) == MAX_LEAD and lead[-1].score < best - LEAD_MARGIN / 2:
         lead.pop()
     # Read in a natural order: best passage first, each passage's sentences in page order.
-    first_use = {}
+    first_use: dict[int, int] = {}
     for cand in lead:
         first_use.setdefault(cand.passage, len(first_use))
     return sorted(lead, key=lambda c: (first_use[c.passage], c.chunk_ordinal, c.position))

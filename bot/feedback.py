@@ -159,7 +159,13 @@ class FeedbackStore:
         }
 
     def record_feedback(
-        self, answer_id: str, rating: str, channel: str, comment: str | None = None, user_hash: str | None = None, require_known: bool = True
+        self,
+        answer_id: str,
+        rating: str,
+        channel: str,
+        comment: str | None = None,
+        user_hash: str | None = None,
+        require_known: bool = True,
     ) -> str:
         if rating not in ("up", "down"):
             raise ValueError("rating must be 'up' or 'down'")
@@ -174,7 +180,11 @@ class FeedbackStore:
                 if existing:
                     conn.execute(feedback.update().where(feedback.c.id == feedback_id).values(**values))
                 else:
-                    conn.execute(insert(feedback).values(id=feedback_id, answer_id=answer_id, channel=channel, user_hash=user_hash, **values))
+                    conn.execute(
+                        insert(feedback).values(
+                            id=feedback_id, answer_id=answer_id, channel=channel, user_hash=user_hash, **values
+                        )
+                    )
                 return feedback_id
         except SQLAlchemyError as exc:
             raise FeedbackUnavailable(f"feedback database unavailable ({type(exc).__name__})") from exc

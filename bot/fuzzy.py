@@ -19,7 +19,10 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 def closest(word: str, choices: list[str], limit: int) -> list[tuple[str, int]]:
     """(choice, distance) for every choice within `limit` edits of `word`, in one pass over the choices."""
-    return [(choice, int(d)) for choice, d, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)]
+    return [
+        (choice, int(d))
+        for choice, d, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    ]
 
 
 def typo_budget(word: str) -> int:

@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import SecretStr
+
 from .contract import Citation, GuardDecision
 from .numbers import has_figures, unsupported
 from .prompts import Prompts
@@ -87,7 +89,7 @@ def chat_model_from_settings(settings: Settings, environ: Mapping[str, str] | No
     except ImportError as exc:
         package = re.search(r"requires the ([\w.-]+) package", str(exc))
         reason = f"the {package.group(1) if package else exc.name or 'provider'} package is not installed"
-    except Exception as exc:  # noqa: BLE001 - any provider error at construction means: run extractive
+    except Exception as exc:
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}"
     log.warning("MONOBOT_LLM=%s: %s; answering extractively", _shown(settings.llm), reason)
     return None
@@ -101,7 +103,7 @@ def _build_chat_model(settings: Settings, env: Mapping[str, str]) -> Any:
         return ChatOpenAI(
             base_url=settings.llm,
             model=settings.llm_model,
-            api_key=_secret(settings.llm_api_key) or "not-needed",
+            api_key=SecretStr(_secret(settings.llm_api_key) or "not-needed"),
             timeout=settings.llm_timeout,
             max_retries=0,
             temperature=0,
@@ -182,7 +184,9 @@ def current_budget() -> LLMBudget | None:
     return _BUDGET.get()
 
 
-def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: float, budget: LLMBudget | None = None) -> str:
+def invoke_with_timeout(
+    model: Any, messages: list[tuple[str, str]], timeout: float, budget: LLMBudget | None = None
+) -> str:
     """The reply's text, or LLMFailure on any error or when `timeout` (capped by the question's budget) passes."""
     if model is None:  # chat_model_from_settings found no usable model
         raise LLMFailure("no LLM is configured", kind="no model")
@@ -195,7 +199,7 @@ def invoke_with_timeout(model: Any, messages: list[tuple[str, str]], timeout: fl
     except concurrent.futures.TimeoutError:
         future.cancel()
         raise LLMFailure(f"no reply within {timeout:g} s", kind="timeout") from None
-    except Exception as exc:  # noqa: BLE001 - provider errors of every kind mean: fall back
+    except Exception as exc:
         raise LLMFailure(f"{type(exc).__name__}: {exc}", kind=_error_kind(exc)) from exc
     content = getattr(reply, "content", reply)
     if isinstance(content, list):
@@ -249,7 +253,8 @@ def count_llm_tokens(text: str) -> int:
 
 def within_budget(citations: list[Citation], budget: int) -> list[Citation]:
     """The best-ranked excerpts that fit the prompt budget (at least one, however long)."""
-    kept, used = [], 0
+    kept: list[Citation] = []
+    used = 0
     for c in citations:
         cost = count_llm_tokens(f"[{c.n}] {c.title} — {c.section}\n{c.excerpt}") + 2
         if kept and used + cost > budget:
@@ -266,7 +271,13 @@ class LLMWriter:
         self.timeout = timeout
         self.context_tokens = context_tokens
 
-    def write(self, question: str, citations: list[Citation], budget: LLMBudget | None = None, check: Callable[[str], GuardDecision | None] | None = None) -> LLMAnswer:
+    def write(
+        self,
+        question: str,
+        citations: list[Citation],
+        budget: LLMBudget | None = None,
+        check: Callable[[str], GuardDecision | None] | None = None,
+    ) -> LLMAnswer:
         """The model's answer, or LLMFailure; `check` (the guardrail's output check) runs before any other
         test and raises OutputBlocked."""
         citations = within_budget(citations, self.context_tokens)
@@ -303,10 +314,20 @@ def renumber(text: str, citations: list[Citation]) -> LLMAnswer:
     mapping = {old: new for new, old in enumerate(order, 1)}
     by_n = {c.n: c for c in citations}
     new_text = _MARKER_RE.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)
-    kept = []
+    kept: list[Citation] = []
     for old in order:
         c = by_n[old]
-        kept.append(Citation(n=mapping[old], doc=c.doc, title=c.title, section=c.section, url=c.url, excerpt=c.excerpt, sources=c.sources))
+        kept.append(
+            Citation(
+                n=mapping[old],
+                doc=c.doc,
+                title=c.title,
+                section=c.section,
+                url=c.url,
+                excerpt=c.excerpt,
+                sources=c.sources,
+            )
+        )
     return LLMAnswer(new_text, kept)
 
 

@@ -15,10 +15,13 @@ import re
 import sys
 import time
 from collections.abc import Iterable
+from typing import Any
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("monobot_request_id", default="")
 
-_TOKEN_SHAPES = re.compile(r"\b(?:xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._-]{12,})")
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._-]{12,})"
+)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 _QUESTION_FIELDS = {"question", "message_text", "text"}
 
@@ -49,7 +52,7 @@ class JsonFormatter(logging.Formatter):
                 continue
             entry[key] = value if isinstance(value, (int, float, bool, type(None))) else str(value)
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info) if self.debug else f"{record.exc_info[0].__name__}"
+            entry["error"] = self.formatException(record.exc_info) if self.debug else type(record.exc_info[1]).__name__
         return self.redact(json.dumps(entry, ensure_ascii=False))
 
 
@@ -71,7 +74,7 @@ def configure(level: str = "INFO", secrets: Iterable[str] = (), debug: bool = Fa
     return handler
 
 
-def secrets_of(settings) -> list[str]:  # type: ignore[no-untyped-def]
+def secrets_of(settings: Any) -> list[str]:
     """Every secret value in the settings, for masking."""
     values = []
     for name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "llm_api_key"):

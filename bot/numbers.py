@@ -18,7 +18,19 @@ from .text import CITE_RE, stem
 
 # Unicode minus, hyphens and dashes become "-" so "−85%" and "1.10–5.23" read like ASCII; an em dash is
 # punctuation between words, never a sign.
-_DASHES = str.maketrans({"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-", "\u2014": " ", "\u2015": " "})
+_DASHES = str.maketrans(
+    {
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\ufe63": "-",
+        "\uff0d": "-",
+        "\u2014": " ",
+        "\u2015": " ",
+    }
+)
 _GROUPING = re.compile(r"(?<=\d)[,\u2009\u202f\u00a0](?=\d{3}(?!\d))")  # "1,335", "1 335" (thin/no-break space)
 
 # A sign only when the +, - or ± does not follow a word or a number: "1.10-5.23" is a range, "BPC-157" a name.
@@ -29,9 +41,38 @@ _PREV_WORD = re.compile(r"([^\W\d_]+)\s+$")
 _DOWN = re.compile(r"\b(?:fell|fallen|decreased|reduced|dropped|declined|lowered|cut|down)\s+by\s+$")
 _UP = re.compile(r"\b(?:rose|risen|increased|grew|raised|up)\s+by\s+$")
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
-_CARDINALS: dict[str, int] = {**{w: i for i, w in enumerate(_UNITS)}, **_TENS, "hundred": 100, "thousand": 1000, "dozen": 12}
+_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = {
+    w: 10 * i for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)
+}
+_CARDINALS: dict[str, int] = {
+    **{w: i for i, w in enumerate(_UNITS)},
+    **_TENS,
+    "hundred": 100,
+    "thousand": 1000,
+    "dozen": 12,
+}
 _VAGUE = {"hundreds": "hundred", "thousands": "thousand", "dozens": "dozen"}  # a magnitude, not a value
 _WORD = "|".join(sorted([*_CARDINALS, *_VAGUE], key=len, reverse=True))
 _SPELLED = re.compile(rf"\b(?:{_WORD})(?:(?:\s+|-)(?:{_WORD}))*\b(?![\s-]*fold)")
@@ -43,7 +84,30 @@ _MULTIPLIERS = {
 }
 _FACTOR = {"double": Decimal(2), "triple": Decimal(3)}  # "2-fold", "3 times" say the same
 # Words before a year that make it a date ("in 2024", "since 2019"), not a count ("2024 deaths").
-_YEAR_WORDS = frozenset("in since from by until till through to during before after of year between and early late mid around circa".split())
+_YEAR_WORDS = frozenset(
+    [
+        "in",
+        "since",
+        "from",
+        "by",
+        "until",
+        "till",
+        "through",
+        "to",
+        "during",
+        "before",
+        "after",
+        "of",
+        "year",
+        "between",
+        "and",
+        "early",
+        "late",
+        "mid",
+        "around",
+        "circa",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +211,14 @@ def supported(a: Mention, available: list[Mention]) -> bool:
             return any(e.family == a.family or (e.value == factor and e.next in ("fold", "time")) for e in available)
         if a.family == "half":
             return any(e.family == "half" or (e.value == 50 and e.percent and not e.sign) for e in available)
-        return any(a.family is not None and a.family in e.text for e in available)  # "hundreds": "hundred(s)" in the excerpt
-    same = [e for e in available if e.value is not None and e.value == a.value and e.percent == a.percent and _same_sign(a, e)]
+        return any(
+            a.family is not None and a.family in e.text for e in available
+        )  # "hundreds": "hundred(s)" in the excerpt
+    same = [
+        e
+        for e in available
+        if e.value is not None and e.value == a.value and e.percent == a.percent and _same_sign(a, e)
+    ]
     if not a.year_like:
         return bool(same)
     # "2024 deaths" is a count: the excerpt must use 2024 before the same word. Without a following word,

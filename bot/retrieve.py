@@ -78,7 +78,9 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, store: IndexStore, embedder: Embedder, k_dense: int = 16, k_lexical: int = 16, max_passages: int = 6) -> None:
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, k_dense: int = 16, k_lexical: int = 16, max_passages: int = 6
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.k_dense = k_dense
@@ -86,7 +88,12 @@ class Retriever:
         self.max_passages = max_passages
 
     def retrieve(
-        self, query: str, subjects: list[str], timer: Callable[[str], object], snapshot: Snapshot | None = None, vector: np.ndarray | None = None
+        self,
+        query: str,
+        subjects: list[str],
+        timer: StageTimer,
+        snapshot: Snapshot | None = None,
+        vector: np.ndarray | None = None,
     ) -> Retrieval:
         """`vector`: the query's embedding when the caller already has it (the guard step embeds the question)."""
         snap = snapshot or self.store.snapshot()
@@ -132,7 +139,12 @@ class Retriever:
 
     def _query(self, snap: Snapshot, qvec: np.ndarray, where: dict | None) -> list[Hit]:
         if snap.records is None:
-            got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["documents", "metadatas", "distances"])
+            got = snap.query(
+                query_embeddings=[qvec],
+                n_results=self.k_dense,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
             return [
                 Hit(ChunkRecord.from_chroma(i, d, m), cosine=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
@@ -140,9 +152,21 @@ class Retriever:
         # Ids and distances only: the rows come from the generation's local copy (bot/records.py).
         got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["distances"])
         rows = snap.rows(got["ids"][0])
-        return [Hit(rows[i][0], cosine=1.0 - float(dist)) for i, dist in zip(got["ids"][0], got["distances"][0]) if i in rows]
+        return [
+            Hit(rows[i][0], cosine=1.0 - float(dist))
+            for i, dist in zip(got["ids"][0], got["distances"][0])
+            if i in rows
+        ]
 
-    def _fuse(self, snap: Snapshot, qvec: np.ndarray, dense: list[Hit], lexical: list[tuple[str, float]], subjects: list[str], query: str = "") -> list[Hit]:
+    def _fuse(
+        self,
+        snap: Snapshot,
+        qvec: np.ndarray,
+        dense: list[Hit],
+        lexical: list[tuple[str, float]],
+        subjects: list[str],
+        query: str = "",
+    ) -> list[Hit]:
         by_id: dict[str, Hit] = {}
         for rank, hit in enumerate(dense):
             hit.dense_rank = rank
@@ -153,10 +177,10 @@ class Retriever:
             for i, (record, vector) in snap.rows(missing).items():
                 by_id[i] = Hit(record, cosine=float(np.dot(qvec, vector)))
         for rank, (cid, _) in enumerate(lexical):
-            hit = by_id.get(cid)
-            if hit is not None:
-                hit.lexical_rank = rank
-                hit.fused += 1.0 / (RRF_K + rank)
+            found = by_id.get(cid)
+            if found is not None:
+                found.lexical_rank = rank
+                found.fused += 1.0 / (RRF_K + rank)
         hits = list(by_id.values())
         wanted = set(figures(normalize(query)))
         if wanted:
@@ -192,8 +216,13 @@ def merge(hits: list[Hit]) -> list[Passage]:
         members = sorted(groups[key], key=lambda h: h.record.chunk_index)
         run = [members[0]]
         for h in members[1:]:
-            adjacent_text = h.record.chunk_index == run[-1].record.chunk_index + 1 and h.record.kind == run[-1].record.kind == "text"
-            same_table = h.record.kind == run[-1].record.kind == "table"  # rows of a section's table: one excerpt, one header
+            adjacent_text = (
+                h.record.chunk_index == run[-1].record.chunk_index + 1
+                and h.record.kind == run[-1].record.kind == "text"
+            )
+            same_table = (
+                h.record.kind == run[-1].record.kind == "table"
+            )  # rows of a section's table: one excerpt, one header
             if adjacent_text or same_table:
                 run.append(h)
             else:

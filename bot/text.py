@@ -17,13 +17,35 @@ CITE_RE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 CITE_RUN_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
 
 _ABBREVIATIONS = {
-    "al", "e.g", "i.e", "vs", "dr", "prof", "approx", "fig", "no", "vol", "ca", "cf", "etc", "mr", "mrs", "ms", "st", "jr", "sr", "inc", "ltd", "co", "mg", "ml", "resp",
+    "al",
+    "e.g",
+    "i.e",
+    "vs",
+    "dr",
+    "prof",
+    "approx",
+    "fig",
+    "no",
+    "vol",
+    "ca",
+    "cf",
+    "etc",
+    "mr",
+    "mrs",
+    "ms",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "mg",
+    "ml",
+    "resp",
 }
 # A sentence ends at . ! ? (optionally followed by quotes/brackets and citation markers)
 # before whitespace and an opening capital, digit, quote or bracket.
-_BOUNDARY_RE = re.compile(
-    r"""[.!?]["'”’)\]]*(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])*(?=\s+["'“‘(]?[A-Z0-9])"""
-)
+_BOUNDARY_RE = re.compile(r"""[.!?]["'”’)\]]*(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])*(?=\s+["'“‘(]?[A-Z0-9])""")
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -34,7 +56,7 @@ def cited_numbers(text: str) -> list[int]:
             bounds = re.split(r"\s*[–-]\s*", part)
             if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
                 lo, hi = int(bounds[0]), int(bounds[1])
-                numbers = range(lo, hi + 1) if 0 < hi - lo < 50 else (lo, hi)
+                numbers: list[int] = list(range(lo, hi + 1)) if 0 < hi - lo < 50 else [lo, hi]
             else:
                 numbers = [int(b) for b in bounds if b.isdigit()]
             for n in numbers:
@@ -89,11 +111,141 @@ def slugify(name: str) -> str:
 
 
 _STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between both but by
-    can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is
-    it its itself just me more most my no nor not of off on once only or other our out over own same she should so some such than that
-    the their theirs them then there these they this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yours also may might must shall us tell know like get got ok okay please thanks thank""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "also",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "us",
+        "tell",
+        "know",
+        "like",
+        "get",
+        "got",
+        "ok",
+        "okay",
+        "please",
+        "thanks",
+        "thank",
+    ]
 )
 STOPWORDS = _STOPWORDS  # shared with subject matching
 
@@ -127,7 +279,20 @@ SYNONYMS = [
     {"dose", "dosing", "dosed", "dosage"},
     {"pig", "porcine"},
     {"nasal", "intranasal", "nose"},
-    {"legal", "illegal", "lawful", "approved", "approval", "licensed", "registered", "banned", "prohibited", "allowed", "prescription", "prescribed"},
+    {
+        "legal",
+        "illegal",
+        "lawful",
+        "approved",
+        "approval",
+        "licensed",
+        "registered",
+        "banned",
+        "prohibited",
+        "allowed",
+        "prescription",
+        "prescribed",
+    },
     {"buy", "bought", "purchase", "purchased", "sold", "sell", "sells", "selling", "sale", "marketed"},
     {"america", "american", "usa", "us", "fda"},
     {"europe", "european", "eu", "ema"},
@@ -136,7 +301,13 @@ SYNONYMS = [
     {"sleepy", "drowsy", "drowsiness", "sedation", "sedative", "sedating", "sedated", "tired"},
 ]
 # Tables abbreviate what prose spells out: both spellings index and match each other.
-_ABBREVIATED = [("risk ratio", "rr"), ("relative risk", "rr"), ("odds ratio", "or"), ("confidence interval", "ci"), ("adverse event", "ae")]
+_ABBREVIATED = [
+    ("risk ratio", "rr"),
+    ("relative risk", "rr"),
+    ("odds ratio", "or"),
+    ("confidence interval", "ci"),
+    ("adverse event", "ae"),
+]
 _SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
 
 

@@ -60,7 +60,12 @@ class StockRAG:
             tmp = tempfile.TemporaryDirectory(prefix="monobot-stock-")
             directory = Path(tmp.name)
         client = chromadb.PersistentClient(path=str(directory), settings=ChromaSettings(anonymized_telemetry=False))
-        store = Chroma(client=client, collection_name="stock", embedding_function=ModelEmbeddings(embedder), collection_metadata={"hnsw:space": "cosine"})
+        store = Chroma(
+            client=client,
+            collection_name="stock",
+            embedding_function=ModelEmbeddings(embedder),
+            collection_metadata={"hnsw:space": "cosine"},
+        )
         batch = client.get_max_batch_size()
         for start in range(0, len(texts), batch):  # Chroma caps one add at max_batch_size records
             store.add_texts(texts[start : start + batch], metadatas=metadatas[start : start + batch])

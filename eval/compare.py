@@ -9,8 +9,20 @@ from typing import Any
 # Metrics where lower is better; everything else numeric is higher-is-better. Latency is shown, never gated.
 LOWER_IS_BETTER = {"false_refusal_rate"}
 GATED = (
-    "status_accuracy", "hit@1_doc", "hit@3_doc", "hit@5_doc", "mrr_doc", "hit@5_section", "mrr_section", "must_include_recall",
-    "citation_markers_resolve", "citation_excerpts_verbatim", "refusal_recall", "false_refusal_rate", "abstention_precision", "abstention_recall",
+    "status_accuracy",
+    "hit@1_doc",
+    "hit@3_doc",
+    "hit@5_doc",
+    "mrr_doc",
+    "hit@5_section",
+    "mrr_section",
+    "must_include_recall",
+    "citation_markers_resolve",
+    "citation_excerpts_verbatim",
+    "refusal_recall",
+    "false_refusal_rate",
+    "abstention_precision",
+    "abstention_recall",
 )
 
 
@@ -36,7 +48,13 @@ def compare(a: dict[str, Any], b: dict[str, Any], tolerance: float) -> dict[str,
     items_a = {i["id"]: i for i in a.get("items", [])}
     items_b = {i["id"]: i for i in b.get("items", [])}
     flipped = [
-        {"id": k, "category": items_b[k]["category"], "a": "pass" if items_a[k]["passed"] else "fail", "b": "pass" if items_b[k]["passed"] else "fail", "got": items_b[k]["got"]}
+        {
+            "id": k,
+            "category": items_b[k]["category"],
+            "a": "pass" if items_a[k]["passed"] else "fail",
+            "b": "pass" if items_b[k]["passed"] else "fail",
+            "got": items_b[k]["got"],
+        }
         for k in sorted(set(items_a) & set(items_b))
         if items_a[k]["passed"] != items_b[k]["passed"]
     ]
@@ -56,7 +74,9 @@ def render(result: dict[str, Any]) -> str:
         mark = " ⚠ regression" if r["regression"] else ""
         lines.append(f"| {r['metric']} | {r['a']:.3f} | {r['b']:.3f} | {r['delta']:+.3f}{mark} |")
     if result["flipped"]:
-        lines += ["", "Items that flipped:"] + [f"- {f['id']} ({f['category']}): {f['a']} → {f['b']} (now {f['got']})" for f in result["flipped"]]
+        lines += ["", "Items that flipped:"] + [
+            f"- {f['id']} ({f['category']}): {f['a']} → {f['b']} (now {f['got']})" for f in result["flipped"]
+        ]
     if result.get("not_in_both"):
         lines += ["", f"note: {len(result['not_in_both'])} items are in only one run (different question sets?)"]
     lines.append("")

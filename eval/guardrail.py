@@ -42,7 +42,15 @@ def load_items(path: Path) -> tuple[list[Item], list[str]]:
             if not isinstance(raw.get("question"), str) or not raw["question"].strip():
                 raise ValueError("field 'question' must be a non-empty string")
             items.append(
-                Item(raw.get("id", f"line{number}"), raw["question"], raw.get("history") or [], raw["expect"], raw.get("category", "?"), raw.get("framing", "plain"), raw.get("split", "dev"))
+                Item(
+                    raw.get("id", f"line{number}"),
+                    raw["question"],
+                    raw.get("history") or [],
+                    raw["expect"],
+                    raw.get("category", "?"),
+                    raw.get("framing", "plain"),
+                    raw.get("split", "dev"),
+                )
             )
         except (json.JSONDecodeError, ValueError, AttributeError) as exc:
             errors.append(f"{path}:{number}: {exc}")
@@ -71,8 +79,28 @@ def evaluate(items: list[Item], guard: Any, embed_query: Any, repeats: int = 3) 
             decision = guard.check(item.question, item.history, vector)
             timings.append((time.perf_counter() - started) * 1000)
         check_ms.append(statistics.median(timings))
-        rows.append({"id": item.id, "expect": item.expect, "got": decision.decision, "category": item.category, "framing": item.framing, "split": item.split, "guard_category": decision.category, "reason": decision.reason, "question": item.question})
-    return {"rows": rows, "metrics": metrics(rows), "latency_ms": {"check_p50": _pct(check_ms, 0.5), "check_p95": _pct(check_ms, 0.95), "embed_p50": _pct(embed_ms, 0.5)}}
+        rows.append(
+            {
+                "id": item.id,
+                "expect": item.expect,
+                "got": decision.decision,
+                "category": item.category,
+                "framing": item.framing,
+                "split": item.split,
+                "guard_category": decision.category,
+                "reason": decision.reason,
+                "question": item.question,
+            }
+        )
+    return {
+        "rows": rows,
+        "metrics": metrics(rows),
+        "latency_ms": {
+            "check_p50": _pct(check_ms, 0.5),
+            "check_p95": _pct(check_ms, 0.95),
+            "embed_p50": _pct(embed_ms, 0.5),
+        },
+    }
 
 
 def metrics(rows: list[dict]) -> dict:
@@ -118,7 +146,12 @@ def render(result: dict) -> str:
         for name, s in m[group].items():
             lines.append(row(f"{group[3:]}: {name}", s))
     lat = result["latency_ms"]
-    lines += ["", f"guard check latency (warm, embedding excluded): p50 {lat['check_p50']:.3f} ms, p95 {lat['check_p95']:.3f} ms; question embedding p50 {lat['embed_p50']:.2f} ms (shared with retrieval)"]
+    lines += [
+        "",
+        f"guard check latency (warm, embedding excluded): p50 {lat['check_p50']:.3f} ms, p95 {lat['check_p95']:.3f} ms; question embedding p50 {lat['embed_p50']:.2f} ms (shared with retrieval)",
+    ]
     if m["errors"]:
-        lines += ["", "errors:"] + [f"- {e['id']} expected {e['expect']}, got {e['got']} ({e['reason']}): {e['question']}" for e in m["errors"]]
+        lines += ["", "errors:"] + [
+            f"- {e['id']} expected {e['expect']}, got {e['got']} ({e['reason']}): {e['question']}" for e in m["errors"]
+        ]
     return "\n".join(lines)

@@ -30,8 +30,12 @@ def judge_run(settings: Settings, questions: list[Question], answers: dict[str, 
         if not a or a["status"] != "answered":
             continue
         contexts = "\n\n".join(f"[{c['n']}] {c['excerpt']}" for c in a["citations"])
-        f = _score(model, prompts.format("eval/faithfulness", contexts=contexts, answer=a["answer"]), settings.llm_timeout)
-        r = _score(model, prompts.format("eval/relevancy", question=q.question, answer=a["answer"]), settings.llm_timeout)
+        f = _score(
+            model, prompts.format("eval/faithfulness", contexts=contexts, answer=a["answer"]), settings.llm_timeout
+        )
+        r = _score(
+            model, prompts.format("eval/relevancy", question=q.question, answer=a["answer"]), settings.llm_timeout
+        )
         if f is not None:
             faithful.append(f)
         if r is not None:

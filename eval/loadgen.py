@@ -73,13 +73,38 @@ class LoadResult:
             "errors": self.errors,
             "error_kinds": self.error_kinds,
             "answers_per_s": round(self.ok / self.seconds, 2) if self.seconds else 0.0,
-            "latency_ms": {k: round(v, 2) if v is not None else None for k, v in (("p50", pct(self.latencies_ms, 0.5)), ("p95", pct(self.latencies_ms, 0.95)), ("p99", pct(self.latencies_ms, 0.99)), ("max", max(self.latencies_ms, default=None)))},
-            "ttfb_ms": {"p50": round(pct(self.ttfb_ms, 0.5), 2) if self.ttfb_ms else None, "p95": round(pct(self.ttfb_ms, 0.95), 2) if self.ttfb_ms else None},
-            "rss_mb": {"first": self.rss_mb[0][1] if self.rss_mb else None, "last": self.rss_mb[-1][1] if self.rss_mb else None, "max": max((m for _, m in self.rss_mb), default=None), "samples": self.rss_mb},
+            "latency_ms": {
+                k: round(v, 2) if v is not None else None
+                for k, v in (
+                    ("p50", pct(self.latencies_ms, 0.5)),
+                    ("p95", pct(self.latencies_ms, 0.95)),
+                    ("p99", pct(self.latencies_ms, 0.99)),
+                    ("max", max(self.latencies_ms, default=None)),
+                )
+            },
+            "ttfb_ms": {
+                "p50": round(pct(self.ttfb_ms, 0.5), 2) if self.ttfb_ms else None,
+                "p95": round(pct(self.ttfb_ms, 0.95), 2) if self.ttfb_ms else None,
+            },
+            "rss_mb": {
+                "first": self.rss_mb[0][1] if self.rss_mb else None,
+                "last": self.rss_mb[-1][1] if self.rss_mb else None,
+                "max": max((m for _, m in self.rss_mb), default=None),
+                "samples": self.rss_mb,
+            },
         }
 
 
-async def _client(client: Any, url: str, stream: bool, questions: list[str], deadline: float, budget: list[int], result: LoadResult, offset: int) -> None:
+async def _client(
+    client: Any,
+    url: str,
+    stream: bool,
+    questions: list[str],
+    deadline: float,
+    budget: list[int],
+    result: LoadResult,
+    offset: int,
+) -> None:
     i = offset
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
@@ -106,7 +131,7 @@ async def _client(client: Any, url: str, stream: bool, questions: list[str], dea
                 response.json()
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
             result.ok += 1
-        except Exception as exc:  # noqa: BLE001 - every failure is counted, by kind
+        except Exception as exc:
             result.errors += 1
             kind = str(exc) if str(exc).startswith(("HTTP", "stream")) else type(exc).__name__
             result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
@@ -140,7 +165,10 @@ async def run_load(
                     result.rss_mb.append((round(time.monotonic() - start, 2), round(mb, 1)))
                 await asyncio.sleep(sample_every)
 
-        tasks = [_client(client, endpoint, stream, questions or QUESTIONS, deadline, budget, result, k) for k in range(clients)]
+        tasks = [
+            _client(client, endpoint, stream, questions or QUESTIONS, deadline, budget, result, k)
+            for k in range(clients)
+        ]
         await asyncio.gather(sampler(), *tasks)
         result.seconds = time.monotonic() - start
     return result
@@ -149,12 +177,14 @@ async def run_load(
 def render(summary: dict[str, Any]) -> str:
     lat, ttfb = summary["latency_ms"], summary["ttfb_ms"]
     rows = [
-        f"| endpoint | clients | seconds | answers/s | p50 ms | p95 ms | p99 ms | errors | TTFB p50 ms |",
+        "| endpoint | clients | seconds | answers/s | p50 ms | p95 ms | p99 ms | errors | TTFB p50 ms |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| {summary['endpoint']} | {summary['clients']} | {summary['seconds']} | {summary['answers_per_s']} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {summary['errors']} | {ttfb['p50']} |",
     ]
     if summary["rss_mb"]["first"] is not None:
-        rows.append(f"\nserver RSS: {summary['rss_mb']['first']} MB at start, {summary['rss_mb']['last']} MB at end, max {summary['rss_mb']['max']} MB")
+        rows.append(
+            f"\nserver RSS: {summary['rss_mb']['first']} MB at start, {summary['rss_mb']['last']} MB at end, max {summary['rss_mb']['max']} MB"
+        )
     return "\n".join(rows)
 
 

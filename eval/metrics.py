@@ -6,9 +6,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from .questions import Question
-
 from bot.util import percentile
+
+from .questions import Question
 
 _MARKER = re.compile(r"\[(\d+)\]")
 STAGES = ("embed", "guard", "condense", "dense", "lexical", "fuse", "compose", "llm", "total")
@@ -29,7 +29,12 @@ def grounding_texts(answer: dict) -> str:
 def item_scores(q: Question, answer: dict, corpus_text: dict[str, str]) -> dict[str, Any]:
     """Everything measurable about one item; `corpus_text` maps doc → its chunks joined in order."""
     retrieved = answer.get("retrieved", [])
-    out: dict[str, Any] = {"id": q.id, "category": q.category, "expected": q.expected_status, "got": answer.get("status")}
+    out: dict[str, Any] = {
+        "id": q.id,
+        "category": q.category,
+        "expected": q.expected_status,
+        "got": answer.get("status"),
+    }
     out["status_ok"] = out["expected"] == out["got"]
     if q.expect == "answer" and q.doc:
         out["doc_rank"] = rank_of(retrieved, q.doc)
@@ -46,7 +51,9 @@ def item_scores(q: Question, answer: dict, corpus_text: dict[str, str]) -> dict[
     out["markers_resolve"] = all(m in numbers for m in markers)
     # Line by line: an excerpt of table rows shows its header row once, above rows that are chunks of their own.
     out["excerpts_verbatim"] = all(
-        all(line in corpus_text.get(c.get("doc", ""), "") for line in c.get("excerpt", "").split("\n")) and c.get("excerpt", "").strip() for c in citations
+        all(line in corpus_text.get(c.get("doc", ""), "") for line in c.get("excerpt", "").split("\n"))
+        and c.get("excerpt", "").strip()
+        for c in citations
     )
     out["timings_ms"] = answer.get("timings_ms", {})
     out["passed"] = bool(
@@ -92,8 +99,12 @@ def summarize(items: list[dict]) -> dict[str, Any]:
         "citation_excerpts_verbatim": sum(i["excerpts_verbatim"] for i in items) / len(items) if items else None,
         "refusal_recall": sum(i["got"] == "refused" for i in refuse) / len(refuse) if refuse else None,
         "false_refusal_rate": sum(i["got"] == "refused" for i in benign) / len(benign) if benign else None,
-        "abstention_precision": sum(i["expected"] == "abstained" for i in abstained) / len(abstained) if abstained else None,
-        "abstention_recall": sum(i["got"] == "abstained" for i in should_abstain) / len(should_abstain) if should_abstain else None,
+        "abstention_precision": sum(i["expected"] == "abstained" for i in abstained) / len(abstained)
+        if abstained
+        else None,
+        "abstention_recall": sum(i["got"] == "abstained" for i in should_abstain) / len(should_abstain)
+        if should_abstain
+        else None,
     }
     latency = {}
     for stage in STAGES:
@@ -109,7 +120,11 @@ def by_category(items: list[dict]) -> dict[str, dict[str, Any]]:
     for i in items:
         groups[i["category"]].append(i)
     return {
-        name: {"items": len(g), "passed": sum(i["passed"] for i in g), "status_accuracy": sum(i["status_ok"] for i in g) / len(g)}
+        name: {
+            "items": len(g),
+            "passed": sum(i["passed"] for i in g),
+            "status_accuracy": sum(i["status_ok"] for i in g) / len(g),
+        }
         for name, g in sorted(groups.items())
     }
 

@@ -57,7 +57,11 @@ def parse_line(text: str, line: int) -> Question:
         raise QuestionError(f"line {line}: field 'expect' must be one of {', '.join(EXPECT)}, not {expect!r}")
     history = _field(raw, "history", list, line, required=False) or []
     for i, turn in enumerate(history):
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(turn.get("content"), str):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
             raise QuestionError(f"line {line}: field 'history' item {i} must be {{role: user|assistant, content: str}}")
     must = _field(raw, "must_include", list, line, required=False) or []
     if not all(isinstance(m, str) and m for m in must):

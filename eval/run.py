@@ -20,7 +20,7 @@ def corpus_texts(store: IndexStore) -> dict[str, str]:
     """Each document's chunks joined in order: a cited excerpt must occur in it verbatim."""
     snapshot = store.snapshot()
     chunks: dict[str, list[tuple[int, str]]] = {}
-    for ids, docs, metas, _ in iter_collection(snapshot.collection, include=["documents", "metadatas"]):
+    for _ids, docs, metas, _ in iter_collection(snapshot.collection, include=["documents", "metadatas"]):
         for text, meta in zip(docs, metas):
             chunks.setdefault(meta["doc"], []).append((int(meta["ordinal"]), text))
     return {doc: "\n".join(t for _, t in sorted(parts)) for doc, parts in chunks.items()}
@@ -127,5 +127,10 @@ def write_ragas(path: Path, questions: list[Question], answers: dict[str, dict])
             a = answers.get(q.id)
             if a is None or q.expect != "answer":
                 continue
-            row = {"question": q.question, "answer": a["answer"], "contexts": [c["excerpt"] for c in a["citations"]], "reference": "; ".join(q.must_include)}
+            row = {
+                "question": q.question,
+                "answer": a["answer"],
+                "contexts": [c["excerpt"] for c in a["citations"]],
+                "reference": "; ".join(q.must_include),
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

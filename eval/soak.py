@@ -36,17 +36,30 @@ def flat(samples: list[tuple[float, float]]) -> dict[str, Any]:
     middle = statistics.median(values[third : 2 * third])
     last = statistics.median(values[2 * third :])
     growth = last - middle
-    return {"flat": growth <= max(30.0, 0.10 * middle), "middle_mb": round(middle, 1), "last_mb": round(last, 1), "growth_mb": round(growth, 1)}
+    return {
+        "flat": growth <= max(30.0, 0.10 * middle),
+        "middle_mb": round(middle, 1),
+        "last_mb": round(last, 1),
+        "growth_mb": round(growth, 1),
+    }
 
 
-def soak(seconds: float = 60.0, clients: int = 16, store: Path | None = None, out: Path | None = None) -> dict[str, Any]:
+def soak(
+    seconds: float = 60.0, clients: int = 16, store: Path | None = None, out: Path | None = None
+) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "MONOBOT_RATE_LIMIT_PER_MINUTE": "100000000", "MONOBOT_LOG_LEVEL": "WARNING"}
     if store is not None:
         env["MONOBOT_STORE"] = str(store)
     monobot = str(Path(sys.executable).parent / "monobot")
-    server = subprocess.Popen([monobot, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [monobot, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         import httpx
 
@@ -83,8 +96,12 @@ def soak(seconds: float = 60.0, clients: int = 16, store: Path | None = None, ou
 
 
 def render(report: dict[str, Any]) -> str:
-    lines = [f"soak: {report['clients']} clients × {report['seconds']:.0f} s per endpoint", "",
-             "| endpoint | answers/s | p50 ms | p95 ms | p99 ms | errors | TTFB p50 ms | RSS start → end MB | memory flat |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"soak: {report['clients']} clients × {report['seconds']:.0f} s per endpoint",
+        "",
+        "| endpoint | answers/s | p50 ms | p95 ms | p99 ms | errors | TTFB p50 ms | RSS start → end MB | memory flat |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in report["runs"].values():
         lat, mem = r["latency_ms"], r["memory"]
         lines.append(

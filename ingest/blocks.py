@@ -36,7 +36,9 @@ def parse_source(n: int, body: str) -> Source:
             title, journal = rest.rsplit(". ", 1)
         else:
             title = rest
-    return Source(n=n, citation=citation, authors=authors, year=year, title=title.strip(), journal=journal.strip(), pmid=pmid)
+    return Source(
+        n=n, citation=citation, authors=authors, year=year, title=title.strip(), journal=journal.strip(), pmid=pmid
+    )
 
 
 @dataclass
@@ -128,7 +130,9 @@ class DocumentBuilder:
         if self.sources_line and section.line and self.sources_line > section.line:
             later.append(self.sources_line)
         where = f"line {section.line}: " if section.line else ""
-        after = f"the next heading is line {min(later)}" if later else "nothing but headings, Sources or a byline follow it"
+        after = (
+            f"the next heading is line {min(later)}" if later else "nothing but headings, Sources or a byline follow it"
+        )
         return (
             f"{where}'{section.heading}' reads as a section heading but has no text under it ({after}); "
             "a short line without closing punctuation is read as a heading, so a one-line paragraph needs its full stop "

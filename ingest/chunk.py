@@ -55,8 +55,13 @@ def _pieces(section: Section, fits: Callable[[str], bool]) -> list[tuple[str, st
                 if fits(text):
                     chunks.append(("table", text, [(0, len(text))]))
                 else:
-                    for part in _split_words(_row_line(row), lambda t: fits(_row_line(block.header) + "\n" + t)):
-                        piece = _row_line(block.header) + "\n" + part
+                    header = _row_line(block.header)
+
+                    def fits_row(text: str, header: str = header) -> bool:
+                        return fits(header + "\n" + text)
+
+                    for part in _split_words(_row_line(row), fits_row):
+                        piece = header + "\n" + part
                         chunks.append(("table", piece, [(0, len(piece))]))
             continue
         assert isinstance(block, Paragraph)
@@ -91,7 +96,9 @@ def _split_words(text: str, fits: Callable[[str], bool]) -> list[str]:
     return parts
 
 
-def chunk_document(document: Document, count_tokens: Callable[[str], int], max_tokens: int, model_id: str, doc_hash: str = "") -> list[ChunkRecord]:
+def chunk_document(
+    document: Document, count_tokens: Callable[[str], int], max_tokens: int, model_id: str, doc_hash: str = ""
+) -> list[ChunkRecord]:
     records: list[ChunkRecord] = []
     ordinal = 0
     for section_index, section in enumerate(document.sections):

@@ -17,9 +17,49 @@ MAX_BYTES = 5_000_000
 
 # Capitalised words that open titles without naming the subject.
 _TITLE_STOPWORDS = {
-    "a", "an", "the", "how", "what", "why", "is", "are", "does", "do", "can", "should", "when", "who", "which", "was", "were",
-    "on", "in", "of", "for", "and", "or", "to", "with", "its", "it", "side", "effects", "dosing", "dose", "doses", "evidence",
-    "efficacy", "safety", "review", "guide", "trials", "trial", "about", "what's", "does", "vs", "versus",
+    "a",
+    "an",
+    "the",
+    "how",
+    "what",
+    "why",
+    "is",
+    "are",
+    "does",
+    "do",
+    "can",
+    "should",
+    "when",
+    "who",
+    "which",
+    "was",
+    "were",
+    "on",
+    "in",
+    "of",
+    "for",
+    "and",
+    "or",
+    "to",
+    "with",
+    "its",
+    "it",
+    "side",
+    "effects",
+    "dosing",
+    "dose",
+    "doses",
+    "evidence",
+    "efficacy",
+    "safety",
+    "review",
+    "guide",
+    "trials",
+    "trial",
+    "about",
+    "what's",
+    "vs",
+    "versus",
 }
 
 
@@ -29,7 +69,11 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
     errors: list[str] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in FORMATS and p.name.lower() != "readme.md")
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in FORMATS and p.name.lower() != "readme.md"
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -47,7 +91,9 @@ def decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ParseError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); re-save the file as UTF-8") from None
+        raise ParseError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); re-save the file as UTF-8"
+        ) from None
     control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
     if control > max(8, len(text) // 200):
         raise ParseError("binary file (too many control characters), not a text monograph")
@@ -71,7 +117,9 @@ def parse_file(path: Path, site_url: str) -> Document:
     """One monograph, or ParseError naming what is wrong with it."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ParseError(f"unsupported file type '{path.suffix or '(none)'}'; expected one of {', '.join(sorted(FORMATS))}")
+        raise ParseError(
+            f"unsupported file type '{path.suffix or '(none)'}'; expected one of {', '.join(sorted(FORMATS))}"
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:

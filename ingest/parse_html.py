@@ -133,7 +133,9 @@ def parse_html(text: str, doc: str, url: str, path: str = "") -> Document:
     title = h1 or next((e.text for e in events if e.kind == "title"), "")
     if not title:
         raise ParseError("no title: the page has neither an <h1> nor a <title>")
-    dek = next((e.text for e in events if e.kind == "p" and {"dek", "lede", "summary", "standfirst"} & set(e.classes)), "")
+    dek = next(
+        (e.text for e in events if e.kind == "p" and {"dek", "lede", "summary", "standfirst"} & set(e.classes)), ""
+    )
     builder = DocumentBuilder(doc=doc, title=title, url=url, path=path, dek=dek or collector.meta_description.strip())
     tables = 0
     for event in events:
@@ -153,7 +155,9 @@ def parse_html(text: str, doc: str, url: str, path: str = "") -> Document:
             elif BYLINE_RE.match(event.text):
                 builder.byline = event.text
             else:  # not an entry: dropping it would lose text silently, as the other formats refuse to
-                raise ParseError(f"line {event.line}: paragraph in {builder.sources_heading} is not a source entry: {event.text[:60]!r}")
+                raise ParseError(
+                    f"line {event.line}: paragraph in {builder.sources_heading} is not a source entry: {event.text[:60]!r}"
+                )
         elif event.kind in ("p", "li"):
             if event.text == dek:
                 continue

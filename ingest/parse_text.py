@@ -90,7 +90,9 @@ def parse_text(text: str, doc: str, url: str, path: str = "") -> Document:
             elif BYLINE_RE.match(stripped):
                 builder.byline = stripped
             else:
-                raise ParseError(f"line {line_no} in Sources is not a '- [n] Authors (year). Title. Journal. PMID n' entry")
+                raise ParseError(
+                    f"line {line_no} in Sources is not a '- [n] Authors (year). Title. Journal. PMID n' entry"
+                )
         elif BYLINE_RE.match(stripped) and len(stripped) <= MAX_HEADING_CHARS:
             builder.byline = stripped
         elif _is_sources_heading(stripped) or looks_like_heading(stripped):

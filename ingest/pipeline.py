@@ -81,7 +81,14 @@ SENTENCE_SCHEME = "|s2"
 def fingerprint(settings: Settings, embedder: TokenCounter) -> str:
     """What, besides file contents, decides the chunks and their stored features: when it changes every
     file is parsed again (and every chunk gets its features worked out again)."""
-    parts = [SCHEMA_VERSION, FEATURES_VERSION, ANALYZER_VERSION, index_model_id(settings, embedder), settings.chunk_tokens, settings.site_url]
+    parts = [
+        SCHEMA_VERSION,
+        FEATURES_VERSION,
+        ANALYZER_VERSION,
+        index_model_id(settings, embedder),
+        settings.chunk_tokens,
+        settings.site_url,
+    ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
@@ -103,9 +110,13 @@ def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenC
     sha = hashlib.sha256(raw).hexdigest()
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ParseError(f"unsupported file type '{path.suffix or '(none)'}'; expected one of {', '.join(sorted(FORMATS))}")
+        raise ParseError(
+            f"unsupported file type '{path.suffix or '(none)'}'; expected one of {', '.join(sorted(FORMATS))}"
+        )
     document = parse_bytes(raw, path, fmt, settings.site_url)
-    records = chunk_document(document, embedder.count_tokens, settings.chunk_tokens, index_model_id(settings, embedder), doc_hash=sha)
+    records = chunk_document(
+        document, embedder.count_tokens, settings.chunk_tokens, index_model_id(settings, embedder), doc_hash=sha
+    )
     if not records:
         raise ParseError("no text to index")
     return _Parsed(document, records, sha, str(path.resolve()))
@@ -134,7 +145,13 @@ def preview(paths: list[Path], settings: Settings, embedder: TokenCounter) -> tu
                     "heading": section.heading,
                     "url": doc.url + (f"#{section.anchor}" if section.anchor else ""),
                     "chunks": [
-                        {"text": r.text, "kind": r.kind, "tokens": embedder.count_tokens(r.embed_text), "sources": r.sources} for r in chunks
+                        {
+                            "text": r.text,
+                            "kind": r.kind,
+                            "tokens": embedder.count_tokens(r.embed_text),
+                            "sources": r.sources,
+                        }
+                        for r in chunks
                     ],
                 }
             )
@@ -170,13 +187,19 @@ def ingest(
     files, missing = find_files(paths)
     report.failures.extend(missing)
     update = IndexUpdate(
-        store, embedder, fingerprint(settings, embedder), scope=[p.resolve() for p in paths], replace_all=replace_all,
-        pooled=settings.sentence_vectors == "pooled", embed_batch=embed_batch, progress=progress,
+        store,
+        embedder,
+        fingerprint(settings, embedder),
+        scope=[p.resolve() for p in paths],
+        replace_all=replace_all,
+        pooled=settings.sentence_vectors == "pooled",
+        embed_batch=embed_batch,
+        progress=progress,
     )
     with update:
         for path in files:
             _ingest_file(path, update, report, settings, embedder)
-        result = update.commit()
+        result = update.commit(failures=bool(report.failures))
     _fill(report, result)
     report.seconds = time.perf_counter() - started
     return report
@@ -213,5 +236,16 @@ def _ingest_file(path: Path, update: IndexUpdate, report: IngestReport, settings
 
 
 def _fill(report: IngestReport, result: UpdateResult) -> None:
-    for name in ("documents", "sections", "chunks", "added", "updated", "removed", "unchanged", "embedded", "generation", "changed"):
+    for name in (
+        "documents",
+        "sections",
+        "chunks",
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "embedded",
+        "generation",
+        "changed",
+    ):
         setattr(report, name, getattr(result, name))

@@ -75,7 +75,9 @@ def parse_table(lines: list[str], where: str) -> Table:
     if not _is_separator(split_cells(lines[1])):
         raise ParseError(f"broken table {where}: line 2 of the table is not a '|---|' separator")
     if len(split_cells(lines[1])) != len(header):
-        raise ParseError(f"broken table {where}: separator has {len(split_cells(lines[1]))} cells, header has {len(header)}")
+        raise ParseError(
+            f"broken table {where}: separator has {len(split_cells(lines[1]))} cells, header has {len(header)}"
+        )
     rows = []
     for offset, line in enumerate(lines[2:], start=3):
         cells = split_cells(line)

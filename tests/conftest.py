@@ -17,11 +17,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bot.chain import Bot
 from bot.factory import build_bot
-from bot.chain import Bot  # noqa: E402
-from bot.index import IndexStore, get_embedder  # noqa: E402
-from bot.settings import REPO_ROOT, Settings  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
+from bot.index import IndexStore, get_embedder
+from bot.settings import REPO_ROOT, Settings
+from ingest.pipeline import ingest
 
 CORPUS = REPO_ROOT / "corpus"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -124,7 +124,7 @@ def server_store(chroma_server, tmp_path_factory: pytest.TempPathFactory, model_
     return store
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.slow)])
 def any_bot(request: pytest.FixtureRequest, sample_settings: Settings, embedder) -> Bot:
     """The bot over the embedded store and over the Chroma server: retrieval tests run against both."""
     store = request.getfixturevalue("sample_store" if request.param == "embedded" else "server_store")

@@ -25,7 +25,9 @@ def corpus_files():
 def test_every_chunk_fits_the_model_and_stays_in_its_section(path, embedder):
     doc = parse_file(path, "https://example.org/m/")
     records = chunk_document(doc, embedder.count_tokens, 200, embedder.model_id)
-    section_text = {s.anchor: " ".join(b.text if isinstance(b, Paragraph) else "" for b in s.blocks) for s in doc.sections}
+    section_text = {
+        s.anchor: " ".join(b.text if isinstance(b, Paragraph) else "" for b in s.blocks) for s in doc.sections
+    }
     for r in records:
         assert embedder.count_tokens(r.embed_text) <= 200
         assert all(embedder.count_tokens(t) <= embedder.max_tokens for t in r.sentence_embed_texts())
@@ -81,7 +83,9 @@ def test_ids_change_only_with_content(embedder):
         return parse_text(text, "d", "https://example.org/m/d")
 
     a = chunk_document(build("T\nDek.\nOne para.\nH\nSecond para.\n"), embedder.count_tokens, 200, embedder.model_id)
-    b = chunk_document(build("T\nDek.\nOne para.\nH\nSecond para, edited.\n"), embedder.count_tokens, 200, embedder.model_id)
+    b = chunk_document(
+        build("T\nDek.\nOne para.\nH\nSecond para, edited.\n"), embedder.count_tokens, 200, embedder.model_id
+    )
     assert a[0].id == b[0].id
     assert a[1].id != b[1].id and a[1].key == b[1].key
 
@@ -93,8 +97,8 @@ def test_embed_text_has_title_and_heading():
 
 def test_tokenizer_only_counter_splits_exactly_as_the_embedder(embedder, sample_settings):
     """The dry run sizes chunks without the model; its preview must match what ingest would index."""
-    from ingest.pipeline import preview
     from bot.embedding import TokenCounter
+    from ingest.pipeline import preview
 
     counter = TokenCounter(sample_settings.embed_model)
     assert counter.max_tokens == embedder.max_tokens
@@ -107,6 +111,11 @@ def test_tokenizer_only_counter_splits_exactly_as_the_embedder(embedder, sample_
 
 def test_a_table_without_outer_pipes_chunks_row_by_row_with_its_header(embedder):
     text = "Widgetide\nA summary.\nLead text.\nNumbers\nOutcome | Finding\n---|---\nAny event | RR 1.01\nSerious events | RR 2.39\n"
-    records = chunk_document(parse_text(text, "w", "https://example.org/m/w"), embedder.count_tokens, 200, embedder.model_id)
+    records = chunk_document(
+        parse_text(text, "w", "https://example.org/m/w"), embedder.count_tokens, 200, embedder.model_id
+    )
     rows = [r.text for r in records if r.kind == "table"]
-    assert rows == ["| Outcome | Finding |\n| Any event | RR 1.01 |", "| Outcome | Finding |\n| Serious events | RR 2.39 |"]
+    assert rows == [
+        "| Outcome | Finding |\n| Any event | RR 1.01 |",
+        "| Outcome | Finding |\n| Serious events | RR 2.39 |",
+    ]

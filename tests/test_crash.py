@@ -19,6 +19,8 @@ from ingest.pipeline import ingest
 
 from .conftest import CORPUS
 
+pytestmark = pytest.mark.slow  # kills ingest subprocesses
+
 QUESTION = "Is Cerebrolysin safe?"
 
 KILLER = textwrap.dedent(
@@ -50,7 +52,11 @@ KILLER = textwrap.dedent(
 
 def _answer(store: IndexStore, settings, embedder) -> dict:
     data = build_bot(settings, store=store, embedder=embedder).ask(QUESTION).to_dict()
-    return {"status": data["status"], "answer": data["answer"], "citations": [(c["doc"], c["excerpt"]) for c in data["citations"]]}
+    return {
+        "status": data["status"],
+        "answer": data["answer"],
+        "citations": [(c["doc"], c["excerpt"]) for c in data["citations"]],
+    }
 
 
 def _touch_every_file(corpus: Path) -> None:
@@ -68,7 +74,13 @@ def test_killed_ingest_leaves_old_index_serving(tmp_path, settings_for, embedder
 
     _touch_every_file(corpus)  # every chunk changes, so the run needs many embedding batches
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run([sys.executable, "-c", KILLER, str(settings.store), str(corpus)], capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, str(settings.store), str(corpus)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     assert "killing myself" in proc.stdout
 

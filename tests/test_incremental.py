@@ -75,7 +75,14 @@ def test_unchanged_changed_removed(tmp_path, corpus_copy, settings_for, embedder
 
     # Remove a section (its heading and paragraphs) and a whole document.
     lines = target.read_text().splitlines()
-    headings = [k for k, line in enumerate(lines) if 2 < k and len(line) < 80 and not line.endswith(".") and not line.startswith(("|", "-", "Reviewed", "Sources"))]
+    headings = [
+        k
+        for k, line in enumerate(lines)
+        if k > 2
+        and len(line) < 80
+        and not line.endswith(".")
+        and not line.startswith(("|", "-", "Reviewed", "Sources"))
+    ]
     start, end = headings[1], headings[2]
     removed_heading = lines[start]
     del lines[start:end]
@@ -86,7 +93,9 @@ def test_unchanged_changed_removed(tmp_path, corpus_copy, settings_for, embedder
     live = store.read_live()
     assert "selank" not in live.docs
     snapshot = store.snapshot()
-    sections = {m["section"] for m in snapshot.collection.get(where={"doc": "semax"}, include=["metadatas"])["metadatas"]}
+    sections = {
+        m["section"] for m in snapshot.collection.get(where={"doc": "semax"}, include=["metadatas"])["metadatas"]
+    }
     assert removed_heading not in sections
     assert not snapshot.collection.get(where={"doc": "selank"})["ids"]
 

@@ -14,7 +14,7 @@ HEADER = "| Category | What the data show | Source / estimate |"
 
 
 @pytest.fixture(scope="module")
-def exemplar_bot(tmp_path_factory, settings_for, embedder) -> Bot:
+def exemplar_bot(tmp_path_factory, settings_for, embedder):
     if not EXEMPLAR.exists():
         pytest.skip("the format exemplar ../shared/seeds/cerebrolysin-side-effects.txt is not present")
     settings = settings_for(tmp_path_factory.mktemp("exemplar-store"))

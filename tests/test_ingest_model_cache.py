@@ -13,6 +13,8 @@ import pytest
 from bot.embedding import load_embedder, onnx_path_for, resolve_model_path
 from bot.settings import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # exports the model in subprocesses
+
 MODEL = "all-MiniLM-L6-v2"
 
 # Loads the embedder into the cache folder argv[1], logging each export and quantisation to argv[2].
@@ -45,12 +47,18 @@ def cache_files(cache: Path) -> tuple[Path, Path]:
     return fp32, fp32.with_name(fp32.stem + "-int8.onnx")
 
 
-@pytest.mark.slow
 def test_two_processes_exporting_into_one_empty_cache_export_once(tmp_path):
     cache, log = tmp_path / "models", tmp_path / "calls.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "MONOBOT_ONNX_THREADS": "1"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(cache), str(log)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(cache), str(log)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=900) for p in procs]
@@ -59,13 +67,17 @@ def test_two_processes_exporting_into_one_empty_cache_export_once(tmp_path):
         assert out.split()[0] == "onnx-int8", (out, err)
         assert "unavailable" not in err and "does not load" not in err, err
     assert outputs[0][0] == outputs[1][0], "both processes must load the same model"
-    assert sorted(log.read_text().split()) == ["export", "quantize"], "the second process must reuse the first one's export"
+    assert sorted(log.read_text().split()) == ["export", "quantize"], (
+        "the second process must reuse the first one's export"
+    )
     fp32, int8 = cache_files(cache)
     assert sorted(p.name for p in cache.iterdir() if not p.name.startswith(".")) == sorted([fp32.name, int8.name])
     assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_a_corrupt_cached_int8_model_is_rebuilt_not_replaced_by_another_backend(tmp_path, embedder, model_cache, caplog):
+def test_a_corrupt_cached_int8_model_is_rebuilt_not_replaced_by_another_backend(
+    tmp_path, embedder, model_cache, caplog
+):
     cache = tmp_path / "models"
     cache.mkdir()
     fp32, int8 = cache_files(cache)

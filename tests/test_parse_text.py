@@ -53,7 +53,11 @@ def test_exemplar_table_is_a_table_not_headings(exemplar):
     assert len(tables) == 1
     table = tables[0]
     assert table.header == ["Category", "What the data show", "Source / estimate"]
-    assert ["Non-fatal serious adverse events", "Possible increase — the key signal", "Cochrane RR 2.39 (1.10–5.23)"] in table.rows
+    assert [
+        "Non-fatal serious adverse events",
+        "Possible increase — the key signal",
+        "Cochrane RR 2.39 (1.10–5.23)",
+    ] in table.rows
 
 
 def test_exemplar_sources_resolve_every_inline_citation(exemplar):
@@ -93,11 +97,20 @@ def test_citation_markers():
 def test_sentences_keep_citations_and_skip_abbreviations():
     text = "Heiss et al. reported it.[2] The CI was 0.92–1.14. Dr. Smith agreed. Fewer than 4% stopped."
     sentences = [text[a:b] for a, b in sentence_spans(text)]
-    assert sentences == ["Heiss et al. reported it.[2]", "The CI was 0.92–1.14.", "Dr. Smith agreed.", "Fewer than 4% stopped."]
+    assert sentences == [
+        "Heiss et al. reported it.[2]",
+        "The CI was 0.92–1.14.",
+        "Dr. Smith agreed.",
+        "Fewer than 4% stopped.",
+    ]
 
 
 def test_small_monograph_parses_without_sources():
-    doc = parse_text("Semax brief\nA short summary.\nFirst paragraph of the lead.\nIs it approved?\nNot by the FDA.\n", "semax-brief", SITE + "semax-brief")
+    doc = parse_text(
+        "Semax brief\nA short summary.\nFirst paragraph of the lead.\nIs it approved?\nNot by the FDA.\n",
+        "semax-brief",
+        SITE + "semax-brief",
+    )
     assert headings(doc) == ["Is it approved?"]
     assert doc.sources == {}
 
@@ -146,7 +159,9 @@ def test_a_table_on_line_two_is_not_the_dek():
 
 
 def test_blank_line_two_means_no_dek():
-    doc = parse_text("Widgetide notes\n\nA first paragraph of the lead.\nWhat is known?\nVery little.\n", "w", SITE + "w")
+    doc = parse_text(
+        "Widgetide notes\n\nA first paragraph of the lead.\nWhat is known?\nVery little.\n", "w", SITE + "w"
+    )
     assert doc.dek == ""
     assert [b.text for b in doc.sections[0].blocks] == ["A first paragraph of the lead."]
 
@@ -203,7 +218,9 @@ def test_a_lone_pipe_line_is_kept_as_text_not_a_heading():
 def test_a_heading_with_no_text_under_it_is_an_error_naming_the_line():
     # "Serious events 2.39" reads as a heading (short, unpunctuated); the section above it would vanish.
     text = "Widgetide\nA summary.\nLead text.\nWhat the data show\nSerious events 2.39\nA paragraph.\n"
-    with pytest.raises(ParseError, match=r"line 4: 'What the data show' .*no text under it \(the next heading is line 5\)"):
+    with pytest.raises(
+        ParseError, match=r"line 4: 'What the data show' .*no text under it \(the next heading is line 5\)"
+    ):
         parse_text(text, "w", SITE + "w")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pytest
 
 from bot.index import ChunkRecord, IndexStore, iter_collection
 from ingest.pipeline import ingest
@@ -15,7 +16,9 @@ from .conftest import CORPUS
 def _chroma_rows(store: IndexStore) -> dict[str, tuple[ChunkRecord, np.ndarray]]:
     snap = store.snapshot()
     out = {}
-    for ids, docs, metas, embeddings in iter_collection(snap.collection, include=["documents", "metadatas", "embeddings"]):
+    for ids, docs, metas, embeddings in iter_collection(
+        snap.collection, include=["documents", "metadatas", "embeddings"]
+    ):
         for i, d, m, e in zip(ids, docs, metas, embeddings):
             out[i] = (ChunkRecord.from_chroma(i, d, m), np.asarray(e, dtype=np.float32))
     return out
@@ -23,12 +26,22 @@ def _chroma_rows(store: IndexStore) -> dict[str, tuple[ChunkRecord, np.ndarray]]
 
 def _same(local: tuple[ChunkRecord, np.ndarray], chroma: tuple[ChunkRecord, np.ndarray]) -> None:
     a, b = local[0], chroma[0]
-    assert (a.text, a.doc, a.section, a.url, a.sources, a.sentences, a.kind) == (b.text, b.doc, b.section, b.url, b.sources, b.sentences, b.kind)
+    assert (a.text, a.doc, a.section, a.url, a.sources, a.sentences, a.kind) == (
+        b.text,
+        b.doc,
+        b.section,
+        b.url,
+        b.sources,
+        b.sentences,
+        b.kind,
+    )
     assert float(np.dot(local[1], chroma[1])) > 0.999  # float16 copy of the same unit vector
     if b.sentence_vectors is None:
         assert a.sentence_vectors is None
     else:
-        assert a.sentence_vectors.shape == b.sentence_vectors.shape and np.allclose(a.sentence_vectors, b.sentence_vectors, atol=2e-3)
+        assert a.sentence_vectors.shape == b.sentence_vectors.shape and np.allclose(
+            a.sentence_vectors, b.sentence_vectors, atol=2e-3
+        )
 
 
 def test_every_chunk_is_read_locally_as_the_store_has_it(sample_store):
@@ -74,7 +87,7 @@ def test_superseded_and_failed_generations_leave_no_copy_behind(tmp_path, settin
     shutil.copytree(CORPUS, corpus)
     assert ingest([corpus], settings, store, embedder, progress=False).ok
     first = store.read_live().collection
-    for n, path in enumerate(sorted(corpus.glob("*.txt"))[:2]):
+    for path in sorted(corpus.glob("*.txt"))[:2]:
         path.write_text(path.read_text().replace("trial", "study"))
         assert ingest([corpus], settings, store, embedder, progress=False).ok
     names = {p.name for p in (store.root / "records").iterdir()}
@@ -82,6 +95,7 @@ def test_superseded_and_failed_generations_leave_no_copy_behind(tmp_path, settin
     assert live in names and first not in names and len(names) <= 2  # the live one and the one before it
 
 
+@pytest.mark.slow
 def test_a_worker_on_another_host_builds_its_copies_from_the_chroma_server(server_store, tmp_path):
     elsewhere = IndexStore(server_store.settings.model_copy(update={"store": tmp_path / "other-host"}))
     snap = elsewhere.snapshot()
@@ -99,7 +113,9 @@ def test_a_search_within_one_drug_matches_chromas_filtered_query(sample_store, e
     retriever = Retriever(sample_store, embedder)
     qvec = embedder.embed_query("Is Semax safe for memory?")
     local = retriever._within(snap, qvec, ["Semax"])
-    filtered = snap.query(query_embeddings=[qvec], n_results=retriever.k_dense, where={"subject": "Semax"}, include=["distances"])
+    filtered = snap.query(
+        query_embeddings=[qvec], n_results=retriever.k_dense, where={"subject": "Semax"}, include=["distances"]
+    )
     assert local and all(h.record.subject == "Semax" for h in local)
     assert [h.record.id for h in local][:5] == filtered["ids"][0][:5]
     assert abs(local[0].cosine - (1 - filtered["distances"][0][0])) < 2e-3

@@ -63,7 +63,12 @@ def test_sources_carry_pmids(any_bot):
 
 @pytest.mark.parametrize(
     "question",
-    ["Is Noopept safe?", "What's the weather in Paris tomorrow?", "Tell me a joke about cats", "Does Cerebrolysin cure baldness in dogs?"],
+    [
+        "Is Noopept safe?",
+        "What's the weather in Paris tomorrow?",
+        "Tell me a joke about cats",
+        "Does Cerebrolysin cure baldness in dogs?",
+    ],
 )
 def test_abstains_when_the_monographs_do_not_cover_it(bot, question):
     answer = bot.ask(question)
@@ -75,7 +80,10 @@ def test_abstains_when_the_monographs_do_not_cover_it(bot, question):
 def test_follow_up_carries_the_subject_forward(any_bot):
     history = [
         {"role": "user", "content": "Is Cerebrolysin safe?"},
-        {"role": "assistant", "content": "It was well tolerated in trials, with a possible signal in non-fatal serious adverse events [1]."},
+        {
+            "role": "assistant",
+            "content": "It was well tolerated in trials, with a possible signal in non-fatal serious adverse events [1].",
+        },
     ]
     answer = any_bot.ask("what about allergic reactions?", history)
     assert answer.status == "answered"

@@ -21,7 +21,9 @@ PLUGIN_GROUP = "monobot.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="monobot", description="Answers questions from health-evidence monographs, with cited excerpts.")
+    parser = argparse.ArgumentParser(
+        prog="monobot", description="Answers questions from health-evidence monographs, with cited excerpts."
+    )
     parser.add_argument("--version", action="version", version=f"monobot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:

@@ -29,8 +29,12 @@ def load_history(path: Path | None) -> list[dict]:
     if not isinstance(data, list):
         raise ValueError(f"history file {path}: expected a JSON list of {{role, content}} objects")
     for i, turn in enumerate(data):
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(turn.get("content"), str):
-            raise ValueError(f"history file {path}: item {i} must be {{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}}")
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise ValueError(f'history file {path}: item {i} must be {{"role": "user"|"assistant", "content": "..."}}')
     return data
 
 

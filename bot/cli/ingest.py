@@ -18,10 +18,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_option(p)
     p.add_argument("--dry-run", action="store_true", help="parse and chunk only; the index is not touched")
     p.add_argument("--json", action="store_true", help="print machine-readable output")
-    p.add_argument("--replace-all", action="store_true", help="make PATHs the whole index: documents not found under them are removed")
+    p.add_argument(
+        "--replace-all",
+        action="store_true",
+        help="make PATHs the whole index: documents not found under them are removed",
+    )
     bar = p.add_mutually_exclusive_group()
-    bar.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
-                     help="always show the progress bar (default: only on a terminal, for more than 64 chunks to embed)")
+    bar.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const=True,
+        default=None,
+        help="always show the progress bar (default: only on a terminal, for more than 64 chunks to embed)",
+    )
     bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -35,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     embedder = get_embedder(settings)
     try:
-        report = ingest(args.paths, settings, IndexStore(settings), embedder, replace_all=args.replace_all, progress=args.progress)
+        report = ingest(
+            args.paths, settings, IndexStore(settings), embedder, replace_all=args.replace_all, progress=args.progress
+        )
     except RuntimeError as exc:
         return fail(str(exc))
     for line in report.failures:
@@ -52,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _dry_run(args: argparse.Namespace, settings: Settings) -> int:
     """Preview with the tokenizer alone: loading the embedder would export the ONNX model into the store."""
-    from ingest.pipeline import preview
     from bot.embedding import TokenCounter
+    from ingest.pipeline import preview
 
     try:
         counter = TokenCounter(settings.embed_model)

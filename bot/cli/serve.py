@@ -23,7 +23,6 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.index import IndexStore, get_embedder
-
     from bot.settings import get_settings
 
     os.environ.setdefault("MONOBOT_ONNX_THREADS", "1")  # many questions at once: one thread per inference

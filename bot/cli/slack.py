@@ -18,7 +18,14 @@ def run(args: argparse.Namespace) -> int:
     from bot.slack.socket import run as run_socket
 
     settings = settings_from(args)
-    missing = [name for name, value in (("MONOBOT_SLACK_BOT_TOKEN", settings.slack_bot_token), ("MONOBOT_SLACK_APP_TOKEN", settings.slack_app_token)) if value is None]
+    missing = [
+        name
+        for name, value in (
+            ("MONOBOT_SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("MONOBOT_SLACK_APP_TOKEN", settings.slack_app_token),
+        )
+        if value is None
+    ]
     if missing:
         return fail(f"{' and '.join(missing)} must be set for Socket Mode (see docs/slack.md)")
     from bot import logs

@@ -14,7 +14,9 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff
 _HOMOGLYPHS = str.maketrans("асеіорхуАСЕІОРХУΑΒΕΗΙΚΜΝΟΡΤΧΥαορ", "aceiopxyACEIOPXYABEHIKMNOPTXYaop")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _SPACED = re.compile(r"\b[a-z]([\s.\-_*·])(?:[a-z]\1){1,}[a-z]\b")  # one separator throughout: "d o s e", "b.u.y"
-_TEXTSPEAK = re.compile(r"\b(how|want|need|going|have|where|what|way|able|try|ok|safe|good|dose|enough|it) ([24])\b(?= [a-z])")
+_TEXTSPEAK = re.compile(
+    r"\b(how|want|need|going|have|where|what|way|able|try|ok|safe|good|dose|enough|it) ([24])\b(?= [a-z])"
+)
 _MIXED = re.compile(r"[a-z@$!]*[0-9@$][a-z0-9@$!]*")
 
 
@@ -63,7 +65,11 @@ def decoded(text: str) -> str:
             raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             continue
-        if raw and sum(ch.isprintable() or ch.isspace() for ch in raw) / len(raw) > 0.95 and re.search(r"[A-Za-z]{3}", raw):
+        if (
+            raw
+            and sum(ch.isprintable() or ch.isspace() for ch in raw) / len(raw) > 0.95
+            and re.search(r"[A-Za-z]{3}", raw)
+        ):
             out.append(raw)
     return " ".join(out)
 

@@ -10,12 +10,47 @@ import re
 
 _UNIT = r"\d+(?:[.,]\d+)? ?(?:ml|mg|mcg|µg|iu|units?|drops?|milligrams?|micrograms?)\b"
 _CHECKS = [
-    ("dosing", re.compile(rf"\byou (?:should|could|can|may|might want to|need to|would|will want to|'d want to)\b[^.]{{0,40}}\b(?:take|use|inject|start|try|dose|run|cycle|stack|titrate|give)\b", re.I)),
-    ("dosing", re.compile(rf"(?:^|[.!]\s+)(?:take|inject|use|start with|begin with|try|administer)\b[^.]{{0,30}}{_UNIT}", re.I)),
-    ("dosing", re.compile(r"\b(?:recommended|suggested|safe|ideal|optimal|starting|beginner|typical) (?:dose|dosage|amount|protocol)\b[^.]{0,20}\b(?:is|would be|of|for you)\b", re.I)),
-    ("dosing", re.compile(rf"\b(?:start|begin) (?:with|at|on) {_UNIT}|\b{_UNIT} (?:per|a|each) (?:day|week)\b[^.]{{0,30}}\b(?:for you|you)\b", re.I)),
-    ("self_administration", re.compile(r"\b(?:reconstitut\w*|bacteriostatic|insulin syringe|needle gauge|draw (?:it )?up|inject (?:it )?(?:into|in) your|pinch the skin|swab the)\b", re.I)),
-    ("sourcing", re.compile(r"\b(?:you can (?:buy|order|get) (?:it|them)|buy (?:it|them) (?:from|at|online)|order (?:it|them) from|(?:reliable|trusted|legit) (?:vendor|supplier|source|site)s?)\b", re.I)),
+    (
+        "dosing",
+        re.compile(
+            r"\byou (?:should|could|can|may|might want to|need to|would|will want to|'d want to)\b[^.]{0,40}\b(?:take|use|inject|start|try|dose|run|cycle|stack|titrate|give)\b",
+            re.I,
+        ),
+    ),
+    (
+        "dosing",
+        re.compile(
+            rf"(?:^|[.!]\s+)(?:take|inject|use|start with|begin with|try|administer)\b[^.]{{0,30}}{_UNIT}", re.I
+        ),
+    ),
+    (
+        "dosing",
+        re.compile(
+            r"\b(?:recommended|suggested|safe|ideal|optimal|starting|beginner|typical) (?:dose|dosage|amount|protocol)\b[^.]{0,20}\b(?:is|would be|of|for you)\b",
+            re.I,
+        ),
+    ),
+    (
+        "dosing",
+        re.compile(
+            rf"\b(?:start|begin) (?:with|at|on) {_UNIT}|\b{_UNIT} (?:per|a|each) (?:day|week)\b[^.]{{0,30}}\b(?:for you|you)\b",
+            re.I,
+        ),
+    ),
+    (
+        "self_administration",
+        re.compile(
+            r"\b(?:reconstitut\w*|bacteriostatic|insulin syringe|needle gauge|draw (?:it )?up|inject (?:it )?(?:into|in) your|pinch the skin|swab the)\b",
+            re.I,
+        ),
+    ),
+    (
+        "sourcing",
+        re.compile(
+            r"\b(?:you can (?:buy|order|get) (?:it|them)|buy (?:it|them) (?:from|at|online)|order (?:it|them) from|(?:reliable|trusted|legit) (?:vendor|supplier|source|site)s?)\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -29,7 +64,9 @@ _GENERIC = re.compile(
     r"(?:an )?adults? (?:should|would|can|could|use|take|inject|need)|one (?:should|would|can|could)|the (?:usual|standard|typical|common|normal|recommended) (?:dose|dosage|amount))\b",
     re.I,
 )
-_TRIAL = re.compile(r"\b(?:trials?|stud(?:y|ies)|patients|participants|casta|cars|randomi[sz]ed|investigators|researchers)\b", re.I)
+_TRIAL = re.compile(
+    r"\b(?:trials?|stud(?:y|ies)|patients|participants|casta|cars|randomi[sz]ed|investigators|researchers)\b", re.I
+)
 DOSE_FIGURE = re.compile(rf"{_UNIT}", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 

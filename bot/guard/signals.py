@@ -64,11 +64,20 @@ FOREIGN_TARGET = re.compile(
     r"\b(?:pour (?:moi|mon|ma|mes)|je peux|puis-je|para (?:a |o )?(?:m[ií]|mim|mi \w+|minha|meu)|pra mim|puedo|posso|devo|per me|per mi[oa]|f[üu]r (?:mich|meine?n?)|kann ich|darf ich|sollte (?:ich|mein\w*)|soll (?:ich|mein\w*))\b|(?:мне|для меня|можно ли)",
     _I,
 )
-FOREIGN_DOSE = re.compile(r"\b(?:dosis|dose|dosi|dosierung|posolog\w*|menge|cantidad|quantit\w*|pareil|lo mismo|o mesmo|lo stesso|dasselbe|wie ?viel|wie lange|t[äa]glich|quanto|quanta|cu[aá]nto|combien|reduzir|reducir|r[ée]duire)\b|доз\w*|сколько", _I)
-_NUMBER_DOSE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:ml|mg|mcg|µg|iu|units?|%)\b|\bthe (?:lower|higher|smaller|bigger|\d+(?:[.,]\d+)?%?) (?:one|end)\b|\bthat (?:dose|amount|strength)\b", _I)
+FOREIGN_DOSE = re.compile(
+    r"\b(?:dosis|dose|dosi|dosierung|posolog\w*|menge|cantidad|quantit\w*|pareil|lo mismo|o mesmo|lo stesso|dasselbe|wie ?viel|wie lange|t[äa]glich|quanto|quanta|cu[aá]nto|combien|reduzir|reducir|r[ée]duire)\b|доз\w*|сколько",
+    _I,
+)
+_NUMBER_DOSE = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s?(?:ml|mg|mcg|µg|iu|units?|%)\b|\bthe (?:lower|higher|smaller|bigger|\d+(?:[.,]\d+)?%?) (?:one|end)\b|\bthat (?:dose|amount|strength)\b",
+    _I,
+)
 
 
-THIRD_PARTY = re.compile(r"\bhow (?:do|does|did|would|should|are|is|was|were) (?:the )?(?:doctors?|nurses?|clinicians?|physicians?|hospitals?|clinics?|trials?|studies|researchers?|paramedics|staff)\b", _I)
+THIRD_PARTY = re.compile(
+    r"\bhow (?:do|does|did|would|should|are|is|was|were) (?:the )?(?:doctors?|nurses?|clinicians?|physicians?|hospitals?|clinics?|trials?|studies|researchers?|paramedics|staff)\b",
+    _I,
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,9 @@ def read(text: str) -> Signal | None:
             return Signal("self_administration", "asks how to administer it")
         if asker and not risk and not describe and re.search(r"\b(?:how|where|which|what)\b", text, _I):
             return Signal("self_administration", "asks how the asker should administer it")
-    legal_route = bool(re.search(r"\bprescri\w*", text, _I)) and not re.search(r"\b(?:without|w/o|no|skip|around|bez|sin|sans|ohne|senza|sem|без)\b", text, _I)
+    legal_route = bool(re.search(r"\bprescri\w*", text, _I)) and not re.search(
+        r"\b(?:without|w/o|no|skip|around|bez|sin|sans|ohne|senza|sem|без)\b", text, _I
+    )
     if SOURCE.search(text) and not legal_route:
         if instruct and not (risk and not asker):
             return Signal("sourcing", "asks how or where to get it")

@@ -135,7 +135,9 @@ class LexicalIndex:
         best, best_distance = None, budget + 1
         for length in range(len(term) - budget, len(term) + budget + 1):
             for word, d in closest(term, self._buckets.get((term[0], length), []), budget):
-                if d < best_distance or (d == best_distance and best is not None and self.term_idf(word) < self.term_idf(best)):
+                if d < best_distance or (
+                    d == best_distance and best is not None and self.term_idf(word) < self.term_idf(best)
+                ):
                     best, best_distance = word, d
         return best
 
@@ -154,7 +156,10 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r") for name in ("indptr", "rows", "weights", "ids", "idf")}
+        arrays = {
+            name: np.load(directory / f"{name}.npy", mmap_mode="r")
+            for name in ("indptr", "rows", "weights", "ids", "idf")
+        }
         vocab = json.loads((directory / "vocab.json").read_text())
         return cls(vocab=vocab, **arrays)
 
@@ -189,9 +194,15 @@ class LexicalBuilder:
         remap = np.empty(len(first_seen), dtype=np.int64)
         for new, term in enumerate(ordered_terms):
             remap[first_seen[term]] = new
-        term_ids = remap[np.frombuffer(self.terms_a, dtype=np.int32)] if len(self.terms_a) else np.zeros(0, dtype=np.int64)
+        term_ids = (
+            remap[np.frombuffer(self.terms_a, dtype=np.int32)] if len(self.terms_a) else np.zeros(0, dtype=np.int64)
+        )
         rows = np.frombuffer(self.rows_a, dtype=np.int32) if len(self.rows_a) else np.zeros(0, dtype=np.int32)
-        tfs = np.frombuffer(self.tfs_a, dtype=np.int32).astype(np.float32) if len(self.tfs_a) else np.zeros(0, dtype=np.float32)
+        tfs = (
+            np.frombuffer(self.tfs_a, dtype=np.int32).astype(np.float32)
+            if len(self.tfs_a)
+            else np.zeros(0, dtype=np.float32)
+        )
         order = np.lexsort((rows, term_ids))
         term_ids, rows, tfs = term_ids[order], rows[order], tfs[order]
         df = np.bincount(term_ids, minlength=len(ordered_terms)).astype(np.float32)

@@ -16,4 +16,10 @@ def _embedder(model: str, backend: str, cache_dir: str, threads: int, workers: i
 
 def get_embedder(settings: Settings) -> Embedder:
     """One embedder per process and configuration; the ONNX export is cached in the store's models folder."""
-    return _embedder(settings.embed_model, settings.embed_backend, str(Path(settings.store) / "models"), settings.onnx_threads, settings.embed_workers)
+    return _embedder(
+        settings.embed_model,
+        settings.embed_backend,
+        str(Path(settings.store) / "models"),
+        settings.onnx_threads,
+        settings.embed_workers,
+    )

@@ -109,7 +109,11 @@ class RecordStore:
         meta = json.loads((directory / "meta.json").read_text())
         self.rows, self.dim = int(meta["rows"]), int(meta["dim"])
         # Plain ndarray views of the maps: np.memmap's own indexing adds microseconds to every lookup.
-        self._records = _view(np.memmap(directory / "records.bin", dtype=np.uint8, mode="r")) if (directory / "records.bin").stat().st_size else np.zeros(0, np.uint8)
+        self._records = (
+            _view(np.memmap(directory / "records.bin", dtype=np.uint8, mode="r"))
+            if (directory / "records.bin").stat().st_size
+            else np.zeros(0, np.uint8)
+        )
         self._offsets = _view(np.load(directory / "offsets.npy", mmap_mode="r"))
         self._vectors = _view(_f16(directory / "vectors.f16", self.dim))
         self._svec = _view(_f16(directory / "svec.f16", self.dim))
@@ -118,7 +122,9 @@ class RecordStore:
         self._id_rows = _view(np.load(directory / "id_rows.npy", mmap_mode="r"))
         subjects = directory / "subject_names.npy"
         self._subject_names = _view(np.load(subjects, mmap_mode="r")) if subjects.exists() else None
-        self._subject_rows = _view(np.load(directory / "subject_rows.npy", mmap_mode="r")) if subjects.exists() else None
+        self._subject_rows = (
+            _view(np.load(directory / "subject_rows.npy", mmap_mode="r")) if subjects.exists() else None
+        )
 
     @staticmethod
     def exists(directory: Path) -> bool:

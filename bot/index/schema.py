@@ -41,7 +41,9 @@ class ChunkRecord:
     chunk_index: int
     kind: str  # "text" | "table"
     hash: str
-    vkey: str = ""  # hash of model + embedded text: equal vkeys share vectors, so metadata-only changes re-embed nothing
+    vkey: str = (
+        ""  # hash of model + embedded text: equal vkeys share vectors, so metadata-only changes re-embed nothing
+    )
     sources: list[dict] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
     _vectors: Any = None  # np.ndarray, or the encoded string until first use (most hits never need theirs)
@@ -125,7 +127,7 @@ class ChunkRecord:
         }
 
     @classmethod
-    def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> ChunkRecord:  # noqa: A002 - Chroma's name
+    def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> ChunkRecord:
         """From Chroma's flat metadata (lists as JSON strings) or the record copy's (lists as lists)."""
         return cls(
             id=id,

@@ -13,10 +13,10 @@ collection on a Chroma server (so every web worker sees the same generation).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
-import os
 import shutil
 import threading
 import time
@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class Snapshot:
     def _guard(self, call: Any, **kwargs: Any) -> Any:
         try:
             return call(**kwargs)
-        except Exception as exc:  # noqa: BLE001 - whatever the store raised, the question cannot be answered now
+        except Exception as exc:
             if self.on_failure is not None:
                 self.on_failure()
             raise IndexUnavailable(f"the store did not answer ({type(exc).__name__})") from exc
@@ -124,11 +125,12 @@ def open_client(settings: Settings) -> Any:
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        from urllib.parse import urlparse
-
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         client = chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https", settings=chroma_settings
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
         )
         _bound_timeouts(client, settings.chroma_timeout)
         return client
@@ -164,7 +166,7 @@ class IndexStore:
         if self._client is None:
             try:
                 self._client = open_client(self.settings)
-            except Exception as exc:  # noqa: BLE001 - any connection failure is "unavailable"
+            except Exception as exc:
                 raise IndexUnavailable(f"cannot open the Chroma store: {exc}") from exc
         return self._client
 
@@ -192,7 +194,7 @@ class IndexStore:
         if self.server_mode:
             try:
                 got = self._meta_collection().get(ids=["live"], include=["documents"])
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise IndexUnavailable(f"Chroma server at {self.settings.chroma_url} is unreachable: {exc}") from exc
             return LiveInfo.from_json(got["documents"][0]) if got["ids"] else None
         path = self._pointer_file()
@@ -238,11 +240,13 @@ class IndexStore:
                 return current
             try:
                 collection = self.client.get_collection(info.collection, embedding_function=None)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise IndexUnavailable(f"live collection {info.collection} cannot be opened: {exc}") from exc
             lexical = self._load_lexical(info.collection, collection)
             records = self._load_records(info, collection)
-            self._snapshot = Snapshot(info=info, collection=collection, lexical=lexical, on_failure=self.forget, records=records)
+            self._snapshot = Snapshot(
+                info=info, collection=collection, lexical=lexical, on_failure=self.forget, records=records
+            )
             self._token = token
             return self._snapshot
 
@@ -252,7 +256,8 @@ class IndexStore:
             return LexicalIndex.load(directory)
         # A worker on another host than the ingest: build this generation's BM25 once from the server, then keep it.
         log.info("building the lexical index for %s from the store", name)
-        ids, texts = [], []
+        ids: list[str] = []
+        texts: list[str] = []
         for batch_ids, docs, metas, _ in iter_collection(collection, include=["documents", "metadatas"]):
             ids.extend(batch_ids)
             texts.extend(embed_text(m["title"], m["section"], d, m["anchor"]) for d, m in zip(docs, metas))
@@ -268,7 +273,9 @@ class IndexStore:
         log.info("building the local record copy for %s from the store", info.collection)
 
         def rows() -> Iterator[tuple[str, str, dict, Any]]:
-            for ids, docs, metas, embeddings in iter_collection(collection, include=["documents", "metadatas", "embeddings"]):
+            for ids, docs, metas, embeddings in iter_collection(
+                collection, include=["documents", "metadatas", "embeddings"]
+            ):
                 yield from zip(ids, docs, metas, embeddings)
 
         try:
@@ -282,7 +289,7 @@ class IndexStore:
         snap = self.snapshot()
         try:
             snap.collection.count()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             with self._lock:
                 self._snapshot = None
             raise IndexUnavailable(f"the store does not answer: {exc}") from exc
@@ -305,7 +312,9 @@ class IndexStore:
     def new_generation(self, generation: int) -> tuple[str, Any]:
         name = f"{self.prefix}-g{generation:06d}"
         self._drop(name)  # a leftover of a crashed run
-        return name, self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        return name, self.client.create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     def publish(self, info: LiveInfo, lexical: LexicalIndex, manifest: dict, records: Any = None) -> None:
         lexical.save(self.lexical_dir(info.collection))
@@ -344,10 +353,8 @@ class IndexStore:
         self.manifest_path(name).unlink(missing_ok=True)
 
     def _drop(self, name: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # absent is fine; any other failure shows at the next create
             self.client.delete_collection(name)
-        except Exception:  # noqa: BLE001 - absent is fine
-            pass
 
     def load_manifest(self, info: LiveInfo) -> dict:
         """The live generation's manifest; rebuilt from chunk metadata when this host never wrote it."""
@@ -358,7 +365,9 @@ class IndexStore:
         docs: dict[str, dict] = {}
         for ids, _, metas, _ in iter_collection(collection, include=["metadatas"]):
             for i, m in zip(ids, metas):
-                entry = docs.setdefault(m["doc"], {"path": m.get("path", ""), "sha256": m.get("doc_hash", ""), "keys": {}})
+                entry = docs.setdefault(
+                    m["doc"], {"path": m.get("path", ""), "sha256": m.get("doc_hash", ""), "keys": {}}
+                )
                 entry["keys"][f"{m['doc']}#{m['anchor']}#{m['chunk_index']}"] = i
         return {"generation": info.generation, "fingerprint": None, "docs": docs}
 
@@ -369,7 +378,12 @@ def iter_collection(collection: Any, include: list[str], batch: int = BATCH) -> 
         got = collection.get(include=include, limit=batch, offset=offset)
         if not got["ids"]:
             return
-        yield got["ids"], got.get("documents") or [None] * len(got["ids"]), got.get("metadatas") or [None] * len(got["ids"]), got.get("embeddings")
+        yield (
+            got["ids"],
+            got.get("documents") or [None] * len(got["ids"]),
+            got.get("metadatas") or [None] * len(got["ids"]),
+            got.get("embeddings"),
+        )
         offset += len(got["ids"])
 
 

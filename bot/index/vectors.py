@@ -8,7 +8,9 @@ from ..embedding import Embedder
 from .schema import ChunkRecord
 
 
-def vectors_for(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder, pooled: bool) -> tuple[np.ndarray, list[dict]]:
+def vectors_for(
+    batch: list[ChunkRecord], reusable: dict[str, tuple[list[float], str]], embedder: Embedder, pooled: bool
+) -> tuple[np.ndarray, list[dict]]:
     """Vectors for one batch: reused by vector key where the live generation has them, embedded otherwise.
 
     Chunks and their sentences go through the model in one length-sorted pass; sentence vectors let the
@@ -21,7 +23,9 @@ def vectors_for(batch: list[ChunkRecord], reusable: dict[str, tuple[list[float],
         spans = []
         for r, text in zip(todo, texts):
             offset = len(text) - (len(text.split("\n", 1)[1]) if r.kind == "table" else len(r.text))
-            spans.append([(offset, len(text))] if r.kind == "table" else [(a + offset, b + offset) for a, b in r.sentences])
+            spans.append(
+                [(offset, len(text))] if r.kind == "table" else [(a + offset, b + offset) for a, b in r.sentences]
+            )
         vecs, span_vecs = embedder.embed_with_spans(texts, spans)
         for r, v, sv in zip(todo, vecs, span_vecs):
             fresh_vectors[r.id] = v

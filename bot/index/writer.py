@@ -25,7 +25,17 @@ from .vectors import vectors_for
 
 
 class GenerationWriter:
-    def __init__(self, store: IndexStore, live: LiveInfo | None, generation: int, embedder: Embedder, *, pooled: bool, embed_batch: int, progress: bool | None) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        live: LiveInfo | None,
+        generation: int,
+        embedder: Embedder,
+        *,
+        pooled: bool,
+        embed_batch: int,
+        progress: bool | None,
+    ) -> None:
         self.store, self.live, self.embedder = store, live, embedder
         self.pooled, self.embed_batch = pooled, embed_batch
         self.name, self.target = store.new_generation(generation)
@@ -36,7 +46,13 @@ class GenerationWriter:
         self.written = 0
         self.embedded = 0
         # The total grows as files are parsed; a forced bar (--progress) shows even when stderr is a pipe.
-        self.bar = tqdm(total=0, unit="chunk", desc="embedding", disable=not (progress if progress is not None else sys.stderr.isatty()), file=sys.stderr)
+        self.bar = tqdm(
+            total=0,
+            unit="chunk",
+            desc="embedding",
+            disable=not (progress if progress is not None else sys.stderr.isatty()),
+            file=sys.stderr,
+        )
 
     # -- new chunks
     def queue(self, fresh: list[ChunkRecord]) -> None:
@@ -50,7 +66,9 @@ class GenerationWriter:
     def _write_fresh(self, batch: list[ChunkRecord]) -> None:
         reusable = self._reusable(batch)
         embeddings, metadatas = vectors_for(batch, reusable, self.embedder, self.pooled)
-        self.target.add(ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings)
+        self.target.add(
+            ids=[r.id for r in batch], documents=[r.text for r in batch], metadatas=metadatas, embeddings=embeddings
+        )
         for r, meta, vector in zip(batch, metadatas, embeddings):
             self.records.add(r.id, r.text, meta, vector)
             self.lexical.add(r.id, r.embed_text)
@@ -67,7 +85,9 @@ class GenerationWriter:
             return found
         vkeys = sorted({r.vkey for r in batch})
         for start in range(0, len(vkeys), 500):
-            got = self.source.get(where={"vkey": {"$in": vkeys[start : start + 500]}}, include=["metadatas", "embeddings"])
+            got = self.source.get(
+                where={"vkey": {"$in": vkeys[start : start + 500]}}, include=["metadatas", "embeddings"]
+            )
             for m, e in zip(got["metadatas"], got["embeddings"]):
                 found[m["vkey"]] = (e, m.get("svec", ""))
         return found
@@ -79,7 +99,9 @@ class GenerationWriter:
         assert self.source is not None, "unchanged chunks come from a live generation"
         for start in range(0, len(ids), BATCH):
             got = self.source.get(ids=ids[start : start + BATCH], include=["documents", "metadatas", "embeddings"])
-            self.target.add(ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"], embeddings=got["embeddings"])
+            self.target.add(
+                ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"], embeddings=got["embeddings"]
+            )
             for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
                 self.records.add(i, d, m, e)
                 self.lexical.add(i, ChunkRecord.from_chroma(i, d, m).embed_text)
@@ -101,7 +123,6 @@ class GenerationWriter:
         self.bar.close()
         self.records.discard()
         self.store.discard(self.name)
-
 
 
 @dataclass
@@ -139,7 +160,18 @@ class IndexUpdate:
     any exception discards the half-written generation.
     """
 
-    def __init__(self, store: IndexStore, embedder: Embedder, fingerprint: str, *, scope: list[Path], replace_all: bool = False, pooled: bool = False, embed_batch: int = 256, progress: bool | None = None) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        fingerprint: str,
+        *,
+        scope: list[Path],
+        replace_all: bool = False,
+        pooled: bool = False,
+        embed_batch: int = 256,
+        progress: bool | None = None,
+    ) -> None:
         self.store, self.embedder, self.fingerprint = store, embedder, fingerprint
         self.scope, self.replace_all = scope, replace_all
         self.pooled, self.embed_batch, self.progress = pooled, embed_batch, progress
@@ -203,20 +235,25 @@ class IndexUpdate:
             self._writer().queue(fresh)
 
     # -- the switch
-    def commit(self) -> UpdateResult:
-        """Publish a new generation when anything changed; raise when there would be nothing to serve."""
+    def commit(self, failures: bool = False) -> UpdateResult:
+        """Publish a new generation when anything changed; raise when there would be nothing to serve
+        (unless the run had `failures` to report, which then explain the empty result)."""
         self._keep_out_of_scope()
         result = self._counts()
         new_ids = {i for e in self.desired.values() for i in e["keys"].values()}
         if self.live and new_ids == self.old_ids and set(self.desired) == set(self.old):
             self._discard()
             result.generation = self.live.generation
-            if not self.same_fingerprint or any(self.old[d].get("sha256") != e.get("sha256") for d, e in self.desired.items()):
-                self.store.save_manifest(self.live.collection, {**self.manifest, "fingerprint": self.fingerprint, "docs": self.desired})
+            if not self.same_fingerprint or any(
+                self.old[d].get("sha256") != e.get("sha256") for d, e in self.desired.items()
+            ):
+                self.store.save_manifest(
+                    self.live.collection, {**self.manifest, "fingerprint": self.fingerprint, "docs": self.desired}
+                )
             return result
         if not self.desired:
             self._discard()
-            if self.failed_paths:
+            if self.failed_paths or failures:
                 return result
             raise RuntimeError("nothing to index: no monographs were found and none are indexed")
         writer = self._writer()
@@ -234,13 +271,26 @@ class IndexUpdate:
             chunks=writer.written,
             created=time.time(),
         )
-        self.store.publish(info, lexical, {"generation": self.generation, "fingerprint": self.fingerprint, "docs": self.desired}, writer.records)
+        self.store.publish(
+            info,
+            lexical,
+            {"generation": self.generation, "fingerprint": self.fingerprint, "docs": self.desired},
+            writer.records,
+        )
         result.embedded, result.generation, result.changed = writer.embedded, self.generation, True
         return result
 
     def _writer(self) -> GenerationWriter:
         if self.writer is None:
-            self.writer = GenerationWriter(self.store, self.live, self.generation, self.embedder, pooled=self.pooled, embed_batch=self.embed_batch, progress=self.progress)
+            self.writer = GenerationWriter(
+                self.store,
+                self.live,
+                self.generation,
+                self.embedder,
+                pooled=self.pooled,
+                embed_batch=self.embed_batch,
+                progress=self.progress,
+            )
         return self.writer
 
     def _discard(self) -> None:
@@ -253,7 +303,9 @@ class IndexUpdate:
         for doc, entry in self.old.items():
             if doc in self.desired:
                 continue
-            if entry["path"] in self.failed_paths or (not self.replace_all and not _in_scope(entry["path"], self.scope, self.seen_paths)):
+            if entry["path"] in self.failed_paths or (
+                not self.replace_all and not _in_scope(entry["path"], self.scope, self.seen_paths)
+            ):
                 self.desired[doc] = entry
 
     def _counts(self) -> UpdateResult:
@@ -276,4 +328,6 @@ def _in_scope(doc_path: str, scope: list[Path], files: set[str]) -> bool:
     if doc_path in files:
         return True
     p = Path(doc_path)
-    return any(root.is_dir() and p.is_relative_to(root) for root in scope) or any(str(root) == doc_path for root in scope)
+    return any(root.is_dir() and p.is_relative_to(root) for root in scope) or any(
+        str(root) == doc_path for root in scope
+    )

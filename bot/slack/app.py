@@ -13,7 +13,9 @@ count as its answers in a thread (identity.BotIdentity).
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +25,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from .. import logs
-from ..contract import Answer
 from ..chain import Bot
+from ..contract import Answer
 from ..feedback import FeedbackStore, FeedbackUnavailable, UnknownAnswer
 from ..prompts import Prompts
 from ..settings import Settings
@@ -41,6 +43,29 @@ ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast"})
 
 class SlackPostFailed(RuntimeError):
     pass
+
+
+class Settled:
+    """How many listener runs have finished (answered, ignored or failed): work after the ack is
+    invisible to Slack's HTTP response, so operators' metrics and tests wait on this, never on a sleep."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def one_more(self) -> None:
+        with self._changed:
+            self._count += 1
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        """True once `count` runs have finished; False if `timeout` seconds pass first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count >= count, timeout)
 
 
 def secret(value: Any) -> str | None:
@@ -65,8 +90,11 @@ class SlackBot:
         self.feedback = feedback
         token = secret(settings.slack_bot_token)
         if client is None:
-            kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
-            client = WebClient(token=token, **kwargs)
+            client = (
+                WebClient(token=token, base_url=settings.slack_api_url)
+                if settings.slack_api_url
+                else WebClient(token=token)
+            )
         self.client = client
         self.sleep = sleep
         # Claimed in the feedback database, so a retry landing in another worker is not answered twice.
@@ -74,6 +102,7 @@ class SlackBot:
         self.salt = slack_salt(settings)
         self.prompts = Prompts(settings.prompts_dir)
         self._me = BotIdentity()
+        self.settled = Settled()
 
     # -- Slack Web API with bounded retries
     def call(self, method: str, **kwargs: Any) -> dict:
@@ -86,9 +115,14 @@ class SlackBot:
                 if attempt == MAX_ATTEMPTS or (not limited and response.status_code < 500):
                     raise SlackPostFailed(f"{method}: {response.get('error') or response.status_code}") from exc
                 delay = float(response.headers.get("Retry-After", "1")) if limited else 0.5 * attempt
-                log.warning("slack %s failed (%s), retrying in %.1f s", method, response.get("error") or response.status_code, delay)
+                log.warning(
+                    "slack %s failed (%s), retrying in %.1f s",
+                    method,
+                    response.get("error") or response.status_code,
+                    delay,
+                )
                 self.sleep(min(delay, 60.0))
-            except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry, then give up
+            except Exception as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise SlackPostFailed(f"{method}: {type(exc).__name__}") from exc
                 log.warning("slack %s failed (%s), retrying", method, type(exc).__name__, exc_info=True)
@@ -113,7 +147,9 @@ class SlackBot:
         return self._me
 
     # -- answering
-    def answer_in_thread(self, channel: str, thread_ts: str, question: str, history: list[dict], user: str | None) -> None:
+    def answer_in_thread(
+        self, channel: str, thread_ts: str, question: str, history: list[dict], user: str | None
+    ) -> None:
         placeholder_text = self.prompts.message("slack_placeholder")
         try:
             placeholder = self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=placeholder_text)
@@ -130,7 +166,7 @@ class SlackBot:
                 self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=messages[0])
             for extra in messages[1:]:
                 self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text[:200], blocks=extra)
-        except Exception:  # noqa: BLE001 - whatever failed, the thread gets an apology, the app lives on
+        except Exception:
             log.warning("answer not posted", exc_info=True)  # the type only, or the full trace in debug mode
             self._apologise(channel, thread_ts, placeholder)
 
@@ -159,7 +195,9 @@ class SlackBot:
             log.warning("conversations.replies failed", exc_info=True)
             return [], False
         if not complete:
-            log.info("thread %s longer than %d pages; history is from its first pages only", thread_ts, threads.MAX_PAGES)
+            log.info(
+                "thread %s longer than %d pages; history is from its first pages only", thread_ts, threads.MAX_PAGES
+            )
         placeholder = self.prompts.message("slack_placeholder")
         turns = threads.history(messages, me, current_ts, placeholder, self.settings.max_history_turns)
         return turns, threads.bot_has_replied(messages, me)
@@ -173,7 +211,9 @@ class SlackBot:
         history: list[dict] = []
         if event.get("thread_ts"):
             history, _ = self.thread_history(event["channel"], thread_ts, event["ts"], self.me(context))
-        self.answer_in_thread(event["channel"], thread_ts, threads.clean(event.get("text", "")), history, event.get("user"))
+        self.answer_in_thread(
+            event["channel"], thread_ts, threads.clean(event.get("text", "")), history, event.get("user")
+        )
 
     def on_message(self, event: dict, context: Any = None) -> None:
         logs.request_id.set(f"slack-{event.get('channel')}-{event.get('ts')}")
@@ -205,26 +245,32 @@ class SlackBot:
         question = text[6:].strip() if public else text
         try:
             answer = self.ask(question, [], command.get("user_id"))
-            respond(text=render.fallback_text(answer), blocks=render.render(answer)[0], response_type="in_channel" if public else "ephemeral")
-        except Exception:  # noqa: BLE001
+            respond(
+                text=render.fallback_text(answer),
+                blocks=render.render(answer)[0],
+                response_type="in_channel" if public else "ephemeral",
+            )
+        except Exception:
             log.warning("slash command failed", exc_info=True)
             try:
                 respond(text=self.prompts.message("slack_apology"), response_type="ephemeral")
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.error("could not respond to the slash command", exc_info=True)
 
     def on_feedback(self, body: dict, action: dict, respond: Callable[..., Any]) -> None:
         rating = "up" if action.get("action_id") == "monobot_feedback_up" else "down"
         user = (body.get("user") or {}).get("id")
         try:
-            self.feedback.record_feedback(action.get("value", ""), rating, "slack", user_hash=user_hash(user, self.salt))
+            self.feedback.record_feedback(
+                action.get("value", ""), rating, "slack", user_hash=user_hash(user, self.salt)
+            )
             text = self.prompts.message("slack_feedback_thanks", rating="👍" if rating == "up" else "👎")
         except (FeedbackUnavailable, UnknownAnswer, ValueError):
             log.warning("feedback not recorded", exc_info=True)
             text = self.prompts.message("slack_feedback_failed")
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("could not acknowledge feedback", exc_info=True)
 
     # -- wiring
@@ -242,9 +288,25 @@ class SlackBot:
         def ack(ack: Callable[..., Any]) -> None:
             ack()
 
-        app.event("app_mention")(ack=ack, lazy=[lambda event, context: self.on_mention(event, context)])
-        app.event("message")(ack=ack, lazy=[lambda event, context: self.on_message(event, context)])
-        app.command("/monobot")(ack=ack, lazy=[lambda command, respond: self.on_command(command, respond)])
-        app.action("monobot_feedback_up")(ack=ack, lazy=[lambda body, action, respond: self.on_feedback(body, action, respond)])
-        app.action("monobot_feedback_down")(ack=ack, lazy=[lambda body, action, respond: self.on_feedback(body, action, respond)])
+        # Bolt injects a listener's arguments by their names, so each listener is a plain function of them.
+        app.event("app_mention")(ack=ack, lazy=[self._counted(lambda event, context: self.on_mention(event, context))])
+        app.event("message")(ack=ack, lazy=[self._counted(lambda event, context: self.on_message(event, context))])
+        app.command("/monobot")(
+            ack=ack, lazy=[self._counted(lambda command, respond: self.on_command(command, respond))]
+        )
+        feedback = self._counted(lambda body, action, respond: self.on_feedback(body, action, respond))
+        app.action("monobot_feedback_up")(ack=ack, lazy=[feedback])
+        app.action("monobot_feedback_down")(ack=ack, lazy=[feedback])
         return app
+
+    def _counted(self, listener: Callable[..., None]) -> Callable[..., None]:
+        """The listener, counted in `settled` when it returns (Bolt injects arguments by the wrapped names)."""
+
+        @functools.wraps(listener)
+        def run(*args: Any, **kwargs: Any) -> None:
+            try:
+                listener(*args, **kwargs)
+            finally:
+                self.settled.one_more()
+
+        return run

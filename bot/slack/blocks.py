@@ -43,7 +43,11 @@ def answer_text(answer: Answer) -> str:
     """The answer with [n] markers linked to the cited monograph sections."""
     urls = {c.n: c.url for c in answer.citations}
     out = escape(answer.answer)
-    return re.sub(r"\[(\d+)\]", lambda m: f"<{urls[int(m.group(1))]}|[{m.group(1)}]>" if int(m.group(1)) in urls else m.group(0), out)
+    return re.sub(
+        r"\[(\d+)\]",
+        lambda m: f"<{urls[int(m.group(1))]}|[{m.group(1)}]>" if int(m.group(1)) in urls else m.group(0),
+        out,
+    )
 
 
 def feedback_actions(answer_id: str) -> dict:
@@ -51,8 +55,18 @@ def feedback_actions(answer_id: str) -> dict:
         "type": "actions",
         "block_id": f"feedback:{answer_id}",
         "elements": [
-            {"type": "button", "action_id": "monobot_feedback_up", "text": {"type": "plain_text", "text": "👍 Helpful", "emoji": True}, "value": answer_id},
-            {"type": "button", "action_id": "monobot_feedback_down", "text": {"type": "plain_text", "text": "👎 Not helpful", "emoji": True}, "value": answer_id},
+            {
+                "type": "button",
+                "action_id": "monobot_feedback_up",
+                "text": {"type": "plain_text", "text": "👍 Helpful", "emoji": True},
+                "value": answer_id,
+            },
+            {
+                "type": "button",
+                "action_id": "monobot_feedback_down",
+                "text": {"type": "plain_text", "text": "👎 Not helpful", "emoji": True},
+                "value": answer_id,
+            },
         ],
     }
 
@@ -64,7 +78,9 @@ def render(answer: Answer) -> list[list[dict]]:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": LABELS[answer.status]}]})
     blocks += _sections(answer_text(answer))
     if answer.notice:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {escape(answer.notice)}"}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {escape(answer.notice)}"}]}
+        )
     for c in answer.citations:
         blocks.append({"type": "divider"})
         quoted = "\n".join(f">{line}" if line else ">" for line in escape(c.excerpt).splitlines())
@@ -73,7 +89,10 @@ def render(answer: Answer) -> list[list[dict]]:
             refs = []
             for s in c.sources:
                 label = escape(re.sub(r"\.?\s*PMID:?\s*\d+\.?$", "", s.citation))
-                refs.append(f"[{s.n}] {label}" + (f" <https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/|PubMed {s.pmid}>" if s.pmid else ""))
+                refs.append(
+                    f"[{s.n}] {label}"
+                    + (f" <https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/|PubMed {s.pmid}>" if s.pmid else "")
+                )
             for piece in split_text("\n".join(refs)):
                 blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]})
     blocks.append(feedback_actions(answer.id))
@@ -82,5 +101,7 @@ def render(answer: Answer) -> list[list[dict]]:
 
 def fallback_text(answer: Answer) -> str:
     """Plain text for notifications and clients that cannot show blocks."""
-    prefix = {"refused": "Can't help with that: ", "abstained": "Not covered by the monographs: "}.get(answer.status, "")
+    prefix = {"refused": "Can't help with that: ", "abstained": "Not covered by the monographs: "}.get(
+        answer.status, ""
+    )
     return (prefix + answer.answer)[:MAX_TEXT]

@@ -38,6 +38,7 @@ def build_router(settings: Settings, web_app: FastAPI, client: Any | None = None
     async def slack_events(request: Request) -> Response:
         return await get_handler().handle(request)
 
-    router.slack = handler  # type: ignore[attr-defined] - tests reach the SlackBot (to swap its sleep) through this
+    # Tests reach the SlackBot (to swap its sleep) through these.
+    router.slack = handler  # type: ignore[attr-defined]
     router.get_handler = get_handler  # type: ignore[attr-defined]
     return router

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class BotIdentity:
     """The app's bot user id (`U…`) and bot id (`B…`); either may be unknown when auth.test failed."""
@@ -35,7 +34,9 @@ class BotIdentity:
     @staticmethod
     def is_bot(message: dict) -> bool:
         """A message from some app or integration (this one included)."""
-        return bool(message.get("bot_id")) or message.get("subtype") == "bot_message" or bool(message.get("bot_profile"))
+        return (
+            bool(message.get("bot_id")) or message.get("subtype") == "bot_message" or bool(message.get("bot_profile"))
+        )
 
 
 def from_context(context: Any) -> BotIdentity:

@@ -15,5 +15,9 @@ def run(settings: Settings) -> None:
         raise ValueError("MONOBOT_SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
     if settings.slack_app_token is None:
         raise ValueError("MONOBOT_SLACK_APP_TOKEN is not set (an app-level token with connections:write, xapp-…)")
-    slack = SlackBot(settings.model_copy(update={"slack_signing_secret": None}), build_bot(settings), FeedbackStore(settings.database_url))
+    slack = SlackBot(
+        settings.model_copy(update={"slack_signing_secret": None}),
+        build_bot(settings),
+        FeedbackStore(settings.database_url),
+    )
     SocketModeHandler(slack.build_app(), secret(settings.slack_app_token)).start()

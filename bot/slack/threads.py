@@ -32,7 +32,14 @@ def _ts(value: str | None) -> Decimal | None:
         return None
 
 
-def fetch(call: Callable[..., dict], channel: str, thread_ts: str, current_ts: str, max_pages: int = MAX_PAGES, page_size: int = PAGE_SIZE) -> tuple[list[dict], bool]:
+def fetch(
+    call: Callable[..., dict],
+    channel: str,
+    thread_ts: str,
+    current_ts: str,
+    max_pages: int = MAX_PAGES,
+    page_size: int = PAGE_SIZE,
+) -> tuple[list[dict], bool]:
     """(messages of the thread up to the current one, whether every page was read).
 
     conversations.replies is cursor-paginated, oldest first, so the turns nearest the current message

@@ -27,7 +27,9 @@ from .middleware import Guard, RequestContext
 log = logging.getLogger("monobot.web")
 
 
-def create_app(settings: Settings | None = None, bot: Bot | None = None, feedback: FeedbackStore | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, bot: Bot | None = None, feedback: FeedbackStore | None = None
+) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -44,7 +46,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None, feedbac
         )
         try:
             the_bot.store.snapshot()  # load the index now, not on the first reader's question
-        except Exception as exc:  # noqa: BLE001 - start anyway; /readyz reports it
+        except Exception as exc:
             log.warning("index not loaded at start: %s", exc)
         yield
 

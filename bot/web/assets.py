@@ -21,7 +21,9 @@ DEMO_CSP = (
 
 
 def _file(name: str, media_type: str, **headers: str) -> Response:
-    return FileResponse(STATIC / name, media_type=media_type, headers={"Cache-Control": "public, max-age=300", **headers})
+    return FileResponse(
+        STATIC / name, media_type=media_type, headers={"Cache-Control": "public, max-age=300", **headers}
+    )
 
 
 @router.get("/widget.js")
@@ -37,7 +39,11 @@ async def widget_css() -> Response:
 
 @router.get("/demo")
 async def demo() -> Response:
-    return _file("demo.html", "text/html; charset=utf-8", **{"Content-Security-Policy": DEMO_CSP, "X-Content-Type-Options": "nosniff"})
+    return _file(
+        "demo.html",
+        "text/html; charset=utf-8",
+        **{"Content-Security-Policy": DEMO_CSP, "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/demo/demo.css")

@@ -38,9 +38,13 @@ def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
     if not message:
         raise ApiError(422, "invalid_request", "message: the question is empty")
     if len(message) > settings.max_message_chars:
-        raise ApiError(413, "message_too_long", f"message: {len(message)} characters; the limit is {settings.max_message_chars}")
+        raise ApiError(
+            413, "message_too_long", f"message: {len(message)} characters; the limit is {settings.max_message_chars}"
+        )
     if len(body.history) > settings.max_history_turns:
-        raise ApiError(413, "history_too_long", f"history: {len(body.history)} turns; the limit is {settings.max_history_turns}")
+        raise ApiError(
+            413, "history_too_long", f"history: {len(body.history)} turns; the limit is {settings.max_history_turns}"
+        )
     return [t.model_dump() for t in body.history]
 
 
@@ -48,7 +52,15 @@ async def _ask(svc: Services, message: str, history: list[dict], request: Reques
     """The chain is synchronous CPU work of a few milliseconds: run it off the event loop."""
     answer = await anyio.to_thread.run_sync(svc.bot.ask, message, history, limiter=svc.thread_limiter)
     svc.feedback.log_answer(answer, "web", svc.client_hash(request))  # queued; written by a background thread
-    log.info("answered", extra={"request_id": request_id(request), "status": answer.status, "answer_id": answer.id, "total_ms": round(answer.timings_ms.get("total", 0), 2)})
+    log.info(
+        "answered",
+        extra={
+            "request_id": request_id(request),
+            "status": answer.status,
+            "answer_id": answer.id,
+            "total_ms": round(answer.timings_ms.get("total", 0), 2),
+        },
+    )
     return answer
 
 
@@ -95,7 +107,9 @@ async def _require_index(svc: Services) -> None:
     summary="Ask a question; Server-Sent Events: status, delta, guardrail, citations, done (or error)",
     responses={503: {"description": "The index is not reachable; checked before the stream starts"}},
 )
-async def chat_stream(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> StreamingResponse:
+async def chat_stream(
+    body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]
+) -> StreamingResponse:
     history = _validate(body, request, svc)
     rid = request_id(request)
     await _require_index(svc)
@@ -105,11 +119,25 @@ async def chat_stream(body: ChatRequest, request: Request, svc: Annotated[Servic
         try:
             answer = await _ask(svc, body.message.strip(), history, request)
         except IndexUnavailable:  # the store went away after the check above: the stream has begun
-            yield _event("error", {"code": "unavailable", "message": "The monograph index is not reachable right now. Please try again shortly.", "request_id": rid})
+            yield _event(
+                "error",
+                {
+                    "code": "unavailable",
+                    "message": "The monograph index is not reachable right now. Please try again shortly.",
+                    "request_id": rid,
+                },
+            )
             return
-        except Exception:  # noqa: BLE001 - the stream has started; report, never leak a trace
+        except Exception:
             log.exception("stream failed", extra={"request_id": rid})
-            yield _event("error", {"code": "internal_error", "message": "Something went wrong on our side. Please try again.", "request_id": rid})
+            yield _event(
+                "error",
+                {
+                    "code": "internal_error",
+                    "message": "Something went wrong on our side. Please try again.",
+                    "request_id": rid,
+                },
+            )
             return
         data = answer.to_dict()
         yield _event("guardrail", data["guardrail"])
@@ -118,4 +146,8 @@ async def chat_stream(body: ChatRequest, request: Request, svc: Annotated[Servic
         yield _event("citations", data["citations"])
         yield _event("done", data)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-ID": rid})
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-ID": rid},
+    )

@@ -24,8 +24,14 @@ class JsonCORSMiddleware(CORSMiddleware):
             return response
         origin_refused = not self.is_allowed_origin(origin=request_headers["origin"])
         status, code = (403, "origin_not_allowed") if origin_refused else (400, "cors_not_allowed")
-        detail = response.body.decode("utf-8", "replace")  # e.g. "Disallowed CORS origin, headers"
+        detail = bytes(response.body).decode("utf-8", "replace")  # e.g. "Disallowed CORS origin, headers"
         rid = logs.request_id.get()  # set by RequestContext, which runs outside this middleware
         headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "content-type"}}
-        body = {"error": {"code": code, "message": f"{detail}: this site may not call the API from a browser.", "request_id": rid}}
+        body = {
+            "error": {
+                "code": code,
+                "message": f"{detail}: this site may not call the API from a browser.",
+                "request_id": rid,
+            }
+        }
         return JSONResponse(body, status_code=status, headers={**headers, "X-Request-ID": rid})

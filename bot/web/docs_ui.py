@@ -18,7 +18,12 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
 ASSET_PREFIX = "/docs-assets"
-ASSETS = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8", "swagger-ui.css": "text/css; charset=utf-8", "redoc.standalone.js": "text/javascript; charset=utf-8", "favicon.png": "image/png"}
+ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "redoc.standalone.js": "text/javascript; charset=utf-8",
+    "favicon.png": "image/png",
+}
 _REQUIRED = ("swagger-ui-bundle.js", "swagger-ui.css")
 
 
@@ -54,7 +59,12 @@ def install(app: FastAPI, folder: Path) -> None:
         root = prefix(request)
         if not (folder / "redoc.standalone.js").is_file():
             raise HTTPException(404, "ReDoc is not installed; use /docs")
-        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - ReDoc", redoc_js_url=f"{root}{ASSET_PREFIX}/redoc.standalone.js", with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{ASSET_PREFIX}/redoc.standalone.js",
+            with_google_fonts=False,
+        )
 
     @app.get(ASSET_PREFIX + "/{name}", include_in_schema=False)
     async def asset(name: str) -> FileResponse:

@@ -32,9 +32,15 @@ def request_id(request: Request) -> str:
     return getattr(request.state, "request_id", "") or uuid.uuid4().hex
 
 
-def error_response(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     rid = request_id(request)
-    return JSONResponse({"error": {"code": code, "message": message, "request_id": rid}}, status_code=status, headers={"X-Request-ID": rid, **(headers or {})})
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "request_id": rid}},
+        status_code=status,
+        headers={"X-Request-ID": rid, **(headers or {})},
+    )
 
 
 def _describe(exc: RequestValidationError) -> str:
@@ -57,13 +63,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # 413 comes from middleware.BodyTooLarge: the bytes received (chunked or not) passed the limit.
-        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status_code, "http_error")
-        return error_response(request, exc.status_code, code, str(exc.detail), TOO_LARGE_HEADERS if exc.status_code == 413 else None)
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return error_response(
+            request, exc.status_code, code, str(exc.detail), TOO_LARGE_HEADERS if exc.status_code == 413 else None
+        )
 
     @app.exception_handler(IndexUnavailable)
     async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
         log.warning("index unavailable", extra={"request_id": request_id(request), "error": str(exc)})
-        return error_response(request, 503, "unavailable", "The monograph index is not reachable right now. Please try again shortly.", {"Retry-After": "5"})
+        return error_response(
+            request,
+            503,
+            "unavailable",
+            "The monograph index is not reachable right now. Please try again shortly.",
+            {"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -26,10 +26,17 @@ async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Servi
     svc.feedback_limiter.check(svc.client_hash(request))
     try:
         await anyio.to_thread.run_sync(
-            lambda: svc.feedback.record_feedback(body.answer_id, body.rating, "web", comment=body.comment, user_hash=svc.client_hash(request))
+            lambda: svc.feedback.record_feedback(
+                body.answer_id, body.rating, "web", comment=body.comment, user_hash=svc.client_hash(request)
+            )
         )
     except UnknownAnswer:
         raise ApiError(404, "unknown_answer", "answer_id: no answer with this id was logged") from None
     except FeedbackUnavailable:
-        raise ApiError(503, "feedback_unavailable", "Feedback can't be saved right now; the answer itself is unaffected.", {"Retry-After": "30"}) from None
+        raise ApiError(
+            503,
+            "feedback_unavailable",
+            "Feedback can't be saved right now; the answer itself is unaffected.",
+            {"Retry-After": "30"},
+        ) from None
     return {"ok": True}

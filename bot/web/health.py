@@ -26,5 +26,11 @@ async def readyz(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
             info = await anyio.to_thread.run_sync(svc.bot.store.ping, abandon_on_cancel=True)
     except (IndexUnavailable, TimeoutError) as exc:
         svc.bot.store.forget()
-        return JSONResponse({"status": "unavailable", "reason": str(exc) or "the store did not answer within 2 s"}, status_code=503, headers={"Retry-After": "5"})
-    return JSONResponse({"status": "ready", "generation": info.generation, "chunks": info.chunks, "documents": len(info.docs)})
+        return JSONResponse(
+            {"status": "unavailable", "reason": str(exc) or "the store did not answer within 2 s"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return JSONResponse(
+        {"status": "ready", "generation": info.generation, "chunks": info.chunks, "documents": len(info.docs)}
+    )

@@ -44,7 +44,13 @@ def feedback_budget(questions_per_minute: int) -> int:
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, window: float = 60.0, what: str = "questions") -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+        window: float = 60.0,
+        what: str = "questions",
+    ) -> None:
         self.per_minute = per_minute
         self.what = what  # named in the 429 message, so a reader knows which budget ran out
         self.clock = clock
@@ -61,7 +67,9 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 retry = max(1, math.ceil(self.window - (now - hits[0])))
-                raise ApiError(429, "rate_limited", f"Too many {self.what}; try again in {retry} s.", {"Retry-After": str(retry)})
+                raise ApiError(
+                    429, "rate_limited", f"Too many {self.what}; try again in {retry} s.", {"Retry-After": str(retry)}
+                )
             hits.append(now)
             if len(self._hits) > 50_000:  # bounded memory under a flood of addresses
                 for stale in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window][:10_000]:

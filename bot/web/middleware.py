@@ -93,7 +93,13 @@ class Guard:
             return
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            response = errors.error_response(Request(scope), 413, "request_too_large", f"request body over {self.max_body_bytes} bytes", errors.TOO_LARGE_HEADERS)
+            response = errors.error_response(
+                Request(scope),
+                413,
+                "request_too_large",
+                f"request body over {self.max_body_bytes} bytes",
+                errors.TOO_LARGE_HEADERS,
+            )
             await response(scope, receive, send)
             return
         started = False
@@ -119,11 +125,15 @@ class Guard:
         except BodyTooLarge as exc:  # read outside a route (routes answer it through errors.install)
             if started:
                 raise
-            await errors.error_response(Request(scope), 413, "request_too_large", str(exc.detail), errors.TOO_LARGE_HEADERS)(scope, receive, send)
+            await errors.error_response(
+                Request(scope), 413, "request_too_large", str(exc.detail), errors.TOO_LARGE_HEADERS
+            )(scope, receive, send)
         except Exception:
             if started:  # too late for an error response; the server closes the connection
                 raise
             request = Request(scope)
             log.exception("unhandled error", extra={"request_id": errors.request_id(request)})
-            response = errors.error_response(request, 500, "internal_error", "Something went wrong on our side. Please try again.")
+            response = errors.error_response(
+                request, 500, "internal_error", "Something went wrong on our side. Please try again."
+            )
             await response(scope, receive, send)

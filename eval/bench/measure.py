@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import subprocess
 import threading
 import time
 from pathlib import Path
-
-from bot.util import percentile as pct
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str, float, float]:
@@ -24,14 +23,23 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int
         for line in stream:
             sink.append(line)
 
-    threads = [threading.Thread(target=drain, args=(proc.stdout, out_chunks)), threading.Thread(target=drain, args=(proc.stderr, err_chunks))]
+    threads = [
+        threading.Thread(target=drain, args=(proc.stdout, out_chunks)),
+        threading.Thread(target=drain, args=(proc.stderr, err_chunks)),
+    ]
     for t in threads:
         t.start()
     _, status, usage = os.wait4(proc.pid, 0)
     for t in threads:
         t.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, "".join(out_chunks), "".join(err_chunks), time.perf_counter() - started, usage.ru_maxrss / 1024
+    return (
+        proc.returncode,
+        "".join(out_chunks),
+        "".join(err_chunks),
+        time.perf_counter() - started,
+        usage.ru_maxrss / 1024,
+    )
 
 
 def folder_mb(path: Path) -> float:
@@ -46,13 +54,23 @@ def folder_mb(path: Path) -> float:
 
 def machine() -> dict:
     mem = ""
-    try:
-        mem = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration):
+        mem = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
     cpu = ""
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(), "platform": platform.platform()}
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

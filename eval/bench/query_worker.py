@@ -76,7 +76,13 @@ def main(config_path: str) -> None:
                 started = time.perf_counter()
                 stock.search(q, k=4)
                 lat.append((time.perf_counter() - started) * 1000)
-        result["stock_langchain_ms"] = {"p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "documents": len(files), "build_seconds": round(build_s, 2), "chunks": stock.store._collection.count()}
+        result["stock_langchain_ms"] = {
+            "p50": pct(lat, 0.5),
+            "p95": pct(lat, 0.95),
+            "documents": len(files),
+            "build_seconds": round(build_s, 2),
+            "chunks": stock.store._collection.count(),
+        }
     print(json.dumps(result))
 
 

@@ -16,18 +16,32 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import REPO_ROOT, Settings
-from .measure import folder_mb, machine, pct, run_measured
+
+from .measure import folder_mb, machine, run_measured
 from .synthetic import generate, questions_for
 
 SAMPLE_QUESTIONS = [
-    "Is Cerebrolysin safe?", "What did the CASTA trial find?", "Does Semax improve memory?", "Has BPC-157 been tested in humans?",
-    "Is Selank approved by the FDA?", "What was the risk ratio for non-fatal serious adverse events with Cerebrolysin?",
-    "Can Cerebrolysin cause an allergic reaction?", "How much Semax should I take?", "what about allergic reactions?", "Is Noopept safe?",
-    "How long did CARS give Cerebrolysin?", "Does Selank work for anxiety?",
+    "Is Cerebrolysin safe?",
+    "What did the CASTA trial find?",
+    "Does Semax improve memory?",
+    "Has BPC-157 been tested in humans?",
+    "Is Selank approved by the FDA?",
+    "What was the risk ratio for non-fatal serious adverse events with Cerebrolysin?",
+    "Can Cerebrolysin cause an allergic reaction?",
+    "How much Semax should I take?",
+    "what about allergic reactions?",
+    "Is Noopept safe?",
+    "How long did CARS give Cerebrolysin?",
+    "Does Selank work for anxiety?",
 ]
 TARGETS = {
-    "warm_p50_ms": 20.0, "warm_p95_ms": 40.0, "ratio_to_bare_max": 1.5, "cold_ask_s": 2.0,
-    "unchanged_reingest_10k_s": 10.0, "ingest_vs_st_min": 1.5, "peak_memory_10k_mb": 2048.0,
+    "warm_p50_ms": 20.0,
+    "warm_p95_ms": 40.0,
+    "ratio_to_bare_max": 1.5,
+    "cold_ask_s": 2.0,
+    "unchanged_reingest_10k_s": 10.0,
+    "ingest_vs_st_min": 1.5,
+    "peak_memory_10k_mb": 2048.0,
 }
 
 
@@ -36,7 +50,13 @@ def log(message: str) -> None:
 
 
 def _env(store: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "MONOBOT_STORE": str(store), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **extra}
+    return {
+        **os.environ,
+        "MONOBOT_STORE": str(store),
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        **extra,
+    }
 
 
 def _fresh_store(path: Path, models: Path) -> Path:
@@ -71,13 +91,26 @@ def chunk_texts(corpus: Path, limit: int) -> list[str]:
     texts: list[str] = []
     for path in files:
         doc = parse_file(path, settings.site_url)
-        texts += [r.embed_text for r in chunk_document(doc, embedder.count_tokens, settings.chunk_tokens, embedder.model_id)]
+        texts += [
+            r.embed_text for r in chunk_document(doc, embedder.count_tokens, settings.chunk_tokens, embedder.model_id)
+        ]
         if len(texts) >= limit:
             break
     return texts[:limit]
 
 
-def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: list[str], repeat: int, cold_runs: int, stock_docs: int | None, st_sample: int, pooled: bool = True) -> dict[str, Any]:
+def bench_corpus(
+    name: str,
+    corpus: Path,
+    work: Path,
+    models: Path,
+    questions: list[str],
+    repeat: int,
+    cold_runs: int,
+    stock_docs: int | None,
+    st_sample: int,
+    pooled: bool = True,
+) -> dict[str, Any]:
     monobot = str(Path(sys.executable).parent / "monobot")
     store = _fresh_store(work / f"store-{name}", models)
     result: dict[str, Any] = {"corpus": str(corpus), "documents": len(list(corpus.glob("*.txt")))}
@@ -87,22 +120,41 @@ def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: l
     if code != 0:
         raise RuntimeError(f"ingest failed: {err[-2000:]}")
     report = json.loads(out)
-    result["ingest"] = {"chunks": report["chunks"], "embedded": report["embedded"], "seconds": round(report["seconds"], 2), "wall_seconds": round(wall, 2),
-                        "chunks_per_s": round(report["chunks"] / report["seconds"], 1), "peak_rss_mb": report.get("peak_rss_mb") or round(rss, 1)}
+    result["ingest"] = {
+        "chunks": report["chunks"],
+        "embedded": report["embedded"],
+        "seconds": round(report["seconds"], 2),
+        "wall_seconds": round(wall, 2),
+        "chunks_per_s": round(report["chunks"] / report["seconds"], 1),
+        "peak_rss_mb": report.get("peak_rss_mb") or round(rss, 1),
+    }
     log(f"{name}: {result['ingest']}")
 
     code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(store))
     again = json.loads(out)
-    result["reingest_unchanged"] = {"seconds": round(again["seconds"], 3), "wall_seconds": round(wall, 2), "embedded": again["embedded"], "changed": again["changed"], "peak_rss_mb": again.get("peak_rss_mb") or round(rss, 1)}
+    result["reingest_unchanged"] = {
+        "seconds": round(again["seconds"], 3),
+        "wall_seconds": round(wall, 2),
+        "embedded": again["embedded"],
+        "changed": again["changed"],
+        "peak_rss_mb": again.get("peak_rss_mb") or round(rss, 1),
+    }
     result["index_mb"] = round(folder_mb(store), 1)
 
     if pooled:
         log(f"{name}: ingest again with MONOBOT_SENTENCE_VECTORS=pooled (the faster, slightly worse option)")
         pooled_store = _fresh_store(work / f"store-{name}-pooled", models)
-        code, out, err, wall, rss = run_measured([monobot, "ingest", str(corpus), "--json", "--no-progress"], _env(pooled_store, MONOBOT_SENTENCE_VECTORS="pooled"))
+        code, out, err, wall, rss = run_measured(
+            [monobot, "ingest", str(corpus), "--json", "--no-progress"],
+            _env(pooled_store, MONOBOT_SENTENCE_VECTORS="pooled"),
+        )
         if code == 0:
             report_pooled = json.loads(out)
-            result["ingest_pooled"] = {"seconds": round(report_pooled["seconds"], 2), "chunks_per_s": round(report_pooled["chunks"] / report_pooled["seconds"], 1), "peak_rss_mb": report_pooled.get("peak_rss_mb") or round(rss, 1)}
+            result["ingest_pooled"] = {
+                "seconds": round(report_pooled["seconds"], 2),
+                "chunks_per_s": round(report_pooled["chunks"] / report_pooled["seconds"], 1),
+                "peak_rss_mb": report_pooled.get("peak_rss_mb") or round(rss, 1),
+            }
         shutil.rmtree(pooled_store, ignore_errors=True)
 
     log(f"{name}: plain sentence-transformers encoding of {st_sample} chunks")
@@ -117,8 +169,21 @@ def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: l
     config = work / f"query-{name}.json"
     stock_dir = work / f"stock-{name}"
     shutil.rmtree(stock_dir, ignore_errors=True)
-    config.write_text(json.dumps({"store": str(store), "questions": questions, "repeat": repeat, "corpus": str(corpus), "stock_dir": str(stock_dir) if stock_docs != 0 else None, "stock_docs": stock_docs}))
-    code, out, err, wall, rss = run_measured([sys.executable, "-m", "eval.bench.query_worker", str(config)], _env(store))
+    config.write_text(
+        json.dumps(
+            {
+                "store": str(store),
+                "questions": questions,
+                "repeat": repeat,
+                "corpus": str(corpus),
+                "stock_dir": str(stock_dir) if stock_docs != 0 else None,
+                "stock_docs": stock_docs,
+            }
+        )
+    )
+    code, out, err, wall, rss = run_measured(
+        [sys.executable, "-m", "eval.bench.query_worker", str(config)], _env(store)
+    )
     if code != 0:
         raise RuntimeError(f"query worker failed: {err[-2000:]}")
     query = json.loads(out.strip().splitlines()[-1])
@@ -138,11 +203,24 @@ def bench_corpus(name: str, corpus: Path, work: Path, models: Path, questions: l
         if code != 0:
             raise RuntimeError(f"cold ask failed: {err[-2000:]}")
         colds.append(wall)
-    result["cold_ask_s"] = {"median": round(statistics.median(colds), 3), "min": round(min(colds), 3), "runs": [round(c, 3) for c in colds]}
+    result["cold_ask_s"] = {
+        "median": round(statistics.median(colds), 3),
+        "min": round(min(colds), 3),
+        "runs": [round(c, 3) for c in colds],
+    }
     return result
 
 
-def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock_docs: int = 1000, st_sample: int = 2000, include_sample: bool = True, pooled: bool = True) -> dict[str, Any]:
+def run(
+    scales: list[int],
+    out: Path,
+    repeat: int = 3,
+    cold_runs: int = 5,
+    stock_docs: int = 1000,
+    st_sample: int = 2000,
+    include_sample: bool = True,
+    pooled: bool = True,
+) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
     work.mkdir(exist_ok=True)
@@ -153,16 +231,34 @@ def run(scales: list[int], out: Path, repeat: int = 3, cold_runs: int = 5, stock
 
     load_embedder(Settings().embed_model, Settings().embed_backend, models)
 
-    results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "targets": TARGETS, "corpora": {}}
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "targets": TARGETS,
+        "corpora": {},
+    }
     if include_sample:
-        results["corpora"]["sample"] = bench_corpus("sample", REPO_ROOT / "corpus", work, models, SAMPLE_QUESTIONS, repeat, cold_runs, stock_docs, st_sample, pooled)
+        results["corpora"]["sample"] = bench_corpus(
+            "sample",
+            REPO_ROOT / "corpus",
+            work,
+            models,
+            SAMPLE_QUESTIONS,
+            repeat,
+            cold_runs,
+            stock_docs,
+            st_sample,
+            pooled,
+        )
         (out / "bench.json").write_text(json.dumps(results, indent=2))
     for n in scales:
         corpus = work / f"synthetic-{n}"
         log(f"generating {n} synthetic monographs")
         generate(n, corpus)
         questions = questions_for(corpus)
-        results["corpora"][f"synthetic-{n}"] = bench_corpus(f"synthetic-{n}", corpus, work, models, questions, repeat, cold_runs, stock_docs, st_sample, pooled)
+        results["corpora"][f"synthetic-{n}"] = bench_corpus(
+            f"synthetic-{n}", corpus, work, models, questions, repeat, cold_runs, stock_docs, st_sample, pooled
+        )
         (out / "bench.json").write_text(json.dumps(results, indent=2))  # keep what is done if a later scale is stopped
     from .report import write
 

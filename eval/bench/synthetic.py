@@ -10,30 +10,158 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-_SYLLABLES = ["cor", "vex", "ala", "neu", "ro", "pep", "tin", "lix", "ora", "zen", "tro", "phi", "cal", "dra", "mon", "sel", "var", "qui", "ten", "bra", "xyl", "gal", "nor", "sta"]
+_SYLLABLES = [
+    "cor",
+    "vex",
+    "ala",
+    "neu",
+    "ro",
+    "pep",
+    "tin",
+    "lix",
+    "ora",
+    "zen",
+    "tro",
+    "phi",
+    "cal",
+    "dra",
+    "mon",
+    "sel",
+    "var",
+    "qui",
+    "ten",
+    "bra",
+    "xyl",
+    "gal",
+    "nor",
+    "sta",
+]
 _SUFFIXES = ["lysin", "peptide", "tide", "zepam", "lin", "mab", "tropin", "relin", "sin", "vanil", "ptin", "dexin"]
 _CONDITIONS = [
-    "ischaemic stroke", "vascular dementia", "mild cognitive impairment", "traumatic brain injury", "generalised anxiety", "tendon injury",
-    "ulcerative colitis", "peripheral neuropathy", "post-operative delirium", "chronic fatigue", "migraine", "insomnia", "depression",
-    "Parkinson's disease", "age-related memory decline", "spinal cord injury", "osteoarthritis", "muscle strain", "gastric ulcers", "ADHD",
+    "ischaemic stroke",
+    "vascular dementia",
+    "mild cognitive impairment",
+    "traumatic brain injury",
+    "generalised anxiety",
+    "tendon injury",
+    "ulcerative colitis",
+    "peripheral neuropathy",
+    "post-operative delirium",
+    "chronic fatigue",
+    "migraine",
+    "insomnia",
+    "depression",
+    "Parkinson's disease",
+    "age-related memory decline",
+    "spinal cord injury",
+    "osteoarthritis",
+    "muscle strain",
+    "gastric ulcers",
+    "ADHD",
 ]
 _OUTCOMES = [
-    "functional independence", "memory scores", "motor recovery", "anxiety ratings", "pain scores", "time to healing", "quality of life",
-    "reaction time", "sleep latency", "grip strength", "walking speed", "attention scores", "relapse rate", "hospital stay", "mortality",
+    "functional independence",
+    "memory scores",
+    "motor recovery",
+    "anxiety ratings",
+    "pain scores",
+    "time to healing",
+    "quality of life",
+    "reaction time",
+    "sleep latency",
+    "grip strength",
+    "walking speed",
+    "attention scores",
+    "relapse rate",
+    "hospital stay",
+    "mortality",
 ]
-_POPULATIONS = ["older adults", "hospitalised patients", "healthy volunteers", "outpatients", "athletes", "post-menopausal women", "students", "veterans", "rodents", "rats", "mice"]
-_EFFECTS = ["headache", "nausea", "dizziness", "injection-site pain", "insomnia", "fatigue", "nasal irritation", "rash", "palpitations", "restlessness", "dry mouth", "diarrhoea"]
+_POPULATIONS = [
+    "older adults",
+    "hospitalised patients",
+    "healthy volunteers",
+    "outpatients",
+    "athletes",
+    "post-menopausal women",
+    "students",
+    "veterans",
+    "rodents",
+    "rats",
+    "mice",
+]
+_EFFECTS = [
+    "headache",
+    "nausea",
+    "dizziness",
+    "injection-site pain",
+    "insomnia",
+    "fatigue",
+    "nasal irritation",
+    "rash",
+    "palpitations",
+    "restlessness",
+    "dry mouth",
+    "diarrhoea",
+]
 _REGULATORS = ["the FDA", "the EMA", "Health Canada", "the TGA", "the MHRA", "WADA"]
-_JOURNALS = ["Stroke", "Neurology", "J Neurol Sci", "Cochrane Database Syst Rev", "BMJ", "Lancet Neurol", "Clin Ther", "Peptides", "Eur J Pharmacol", "Brain Res"]
-_SURNAMES = ["Ahmed", "Baker", "Chen", "Duarte", "Eriksson", "Fischer", "Garcia", "Haddad", "Ivanova", "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi", "Schmidt", "Tanaka"]
+_JOURNALS = [
+    "Stroke",
+    "Neurology",
+    "J Neurol Sci",
+    "Cochrane Database Syst Rev",
+    "BMJ",
+    "Lancet Neurol",
+    "Clin Ther",
+    "Peptides",
+    "Eur J Pharmacol",
+    "Brain Res",
+]
+_SURNAMES = [
+    "Ahmed",
+    "Baker",
+    "Chen",
+    "Duarte",
+    "Eriksson",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+]
 _HEADINGS = [
-    "What did the trials find?", "How safe is it?", "Which patients were studied?", "How strong is the evidence?", "What remains unknown?",
-    "How was it given in studies?", "What is it made of?", "Does it work in people?", "What do regulators say?", "What about long-term use?",
-    "Are there drug interactions?", "Who funded the research?", "The bottom line",
+    "What did the trials find?",
+    "How safe is it?",
+    "Which patients were studied?",
+    "How strong is the evidence?",
+    "What remains unknown?",
+    "How was it given in studies?",
+    "What is it made of?",
+    "Does it work in people?",
+    "What do regulators say?",
+    "What about long-term use?",
+    "Are there drug interactions?",
+    "Who funded the research?",
+    "The bottom line",
 ]
 _OPENERS = ["In", "Across", "Within", "Among", "During"]
 _VERBS = ["reported", "found", "observed", "described", "noted", "measured", "documented"]
-_HEDGES = ["The evidence is weak", "Certainty is low", "The findings are preliminary", "Results were inconsistent", "The data are sparse"]
+_HEDGES = [
+    "The evidence is weak",
+    "Certainty is low",
+    "The findings are preliminary",
+    "Results were inconsistent",
+    "The data are sparse",
+]
 
 
 def drug_name(rng: random.Random, i: int) -> str:
@@ -70,7 +198,10 @@ def monograph(rng: random.Random, i: int) -> tuple[str, str]:
     drug = drug_name(rng, i)
     topic = rng.choice(["evidence", "side effects", "trial dosing", "safety", "research review"])
     refs = rng.randint(3, 6)
-    lines = [f"{drug} {topic}: what the studies show (synthetic monograph {i})", f"A generated summary of {drug} for benchmarks: {rng.choice(_HEDGES).lower()}, and nothing here is real."]
+    lines = [
+        f"{drug} {topic}: what the studies show (synthetic monograph {i})",
+        f"A generated summary of {drug} for benchmarks: {rng.choice(_HEDGES).lower()}, and nothing here is real.",
+    ]
     lines.append(" ".join(_sentence(rng, drug, refs) for _ in range(rng.randint(3, 5))))
     headings = rng.sample(_HEADINGS, rng.randint(6, 7))
     table_at = rng.randrange(len(headings))
@@ -83,12 +214,18 @@ def monograph(rng: random.Random, i: int) -> tuple[str, str]:
             lines.append("|---|---|---|")
             for _ in range(rng.randint(4, 6)):
                 lo = round(rng.uniform(0.4, 1.3), 2)
-                lines.append(f"| {rng.choice(_OUTCOMES).capitalize()} | {rng.choice(['No difference', 'Possible benefit', 'Possible harm', 'Unclear'])} | RR {round(lo + 0.2, 2)} ({lo}–{round(lo + 1.1, 2)}) |")
+                lines.append(
+                    f"| {rng.choice(_OUTCOMES).capitalize()} | {rng.choice(['No difference', 'Possible benefit', 'Possible harm', 'Unclear'])} | RR {round(lo + 0.2, 2)} ({lo}–{round(lo + 1.1, 2)}) |"
+                )
     lines.append("Reviewed against primary sources by the synthetic benchmark desk")
     lines.append("Sources")
     for n in range(1, refs + 1):
-        authors = ", ".join(f"{rng.choice(_SURNAMES)} {rng.choice('ABCDEFGHJK')}{rng.choice('ABCDEFGHJK')}" for _ in range(2))
-        lines.append(f"- [{n}] {authors}, et al. ({rng.randint(1995, 2025)}). {drug} in {rng.choice(_CONDITIONS)}: a {rng.choice(['randomised', 'open-label', 'pilot', 'observational'])} study. {rng.choice(_JOURNALS)}. PMID {rng.randint(10_000_000, 39_999_999)}")
+        authors = ", ".join(
+            f"{rng.choice(_SURNAMES)} {rng.choice('ABCDEFGHJK')}{rng.choice('ABCDEFGHJK')}" for _ in range(2)
+        )
+        lines.append(
+            f"- [{n}] {authors}, et al. ({rng.randint(1995, 2025)}). {drug} in {rng.choice(_CONDITIONS)}: a {rng.choice(['randomised', 'open-label', 'pilot', 'observational'])} study. {rng.choice(_JOURNALS)}. PMID {rng.randint(10_000_000, 39_999_999)}"
+        )
     slug = f"synthetic-{i:05d}-{drug.lower().replace(' ', '-')}"
     return slug, "\n".join(lines) + "\n"
 
@@ -111,7 +248,21 @@ def questions_for(directory: Path, count: int = 24, seed: int = 11) -> list[str]
     """A fixed question list about documents of a synthetic corpus, plus a few general ones."""
     rng = random.Random(seed)
     names = sorted(p.stem.split("-", 2)[2] for p in directory.glob("synthetic-*.txt"))
-    picks = [n.capitalize() if not n[0:2].isalpha() or "-" not in n else n.upper() for n in rng.sample(names, min(count - 4, len(names)))]
-    templates = ["Is {d} safe?", "What did the trials of {d} find?", "What side effects does {d} cause?", "Is {d} approved by the FDA?", "How strong is the evidence for {d}?"]
+    picks = [
+        n.capitalize() if not n[0:2].isalpha() or "-" not in n else n.upper()
+        for n in rng.sample(names, min(count - 4, len(names)))
+    ]
+    templates = [
+        "Is {d} safe?",
+        "What did the trials of {d} find?",
+        "What side effects does {d} cause?",
+        "Is {d} approved by the FDA?",
+        "How strong is the evidence for {d}?",
+    ]
     out = [rng.choice(templates).format(d=d) for d in picks]
-    return out + ["Which peptides were tested in rats?", "What is a risk ratio?", "Are research chemicals regulated?", "How much should I take?"]
+    return out + [
+        "Which peptides were tested in rats?",
+        "What is a risk ratio?",
+        "Are research chemicals regulated?",
+        "How much should I take?",
+    ]

@@ -21,7 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--corpus", type=Path, help="ingest this folder into a fresh temporary store first")
     add_store_option(source)
     run.add_argument("--out", type=Path, required=True, help="folder for results.jsonl, report.json, report.html")
-    run.add_argument("--baseline", action="store_true", help="also run the stock LangChain RAG recipe and BM25 alone (needs --corpus)")
+    run.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run the stock LangChain RAG recipe and BM25 alone (needs --corpus)",
+    )
     run.add_argument("--thresholds", type=Path, help="exit 1 if the run falls below these (e.g. eval/thresholds.json)")
     run.add_argument("--no-progress", action="store_true")
     run.set_defaults(handler=run_cmd)
@@ -29,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmp = actions.add_parser("compare", help="two runs side by side, with the items that flipped")
     cmp.add_argument("run_a", type=Path)
     cmp.add_argument("run_b", type=Path)
-    cmp.add_argument("--fail-on-regression", action="store_true", help="exit 1 when a metric is worse by more than the tolerance")
+    cmp.add_argument(
+        "--fail-on-regression", action="store_true", help="exit 1 when a metric is worse by more than the tolerance"
+    )
     cmp.add_argument("--tolerance", type=float, default=0.02)
     cmp.add_argument("--json", action="store_true")
     cmp.set_defaults(handler=compare_cmd)
@@ -77,14 +83,34 @@ def run_cmd(args: argparse.Namespace) -> int:
         return fail("--baseline needs --corpus (the stock recipe is built from the raw files)")
     try:
         result = run(
-            questions, settings, args.out, store=store, embedder=embedder, corpus_files=corpus_files, baseline=args.baseline,
-            skipped=errors, source=str(args.questions), progress=not args.no_progress,
+            questions,
+            settings,
+            args.out,
+            store=store,
+            embedder=embedder,
+            corpus_files=corpus_files,
+            baseline=args.baseline,
+            skipped=errors,
+            source=str(args.questions),
+            progress=not args.no_progress,
         )
     finally:
         if tmp is not None:
             tmp.cleanup()
     m = result["metrics"]
-    keys = ("status_accuracy", "hit@1_doc", "hit@5_doc", "mrr_doc", "hit@5_section", "must_include_recall", "citation_excerpts_verbatim", "refusal_recall", "false_refusal_rate", "abstention_precision", "abstention_recall")
+    keys = (
+        "status_accuracy",
+        "hit@1_doc",
+        "hit@5_doc",
+        "mrr_doc",
+        "hit@5_section",
+        "must_include_recall",
+        "citation_excerpts_verbatim",
+        "refusal_recall",
+        "false_refusal_rate",
+        "abstention_precision",
+        "abstention_recall",
+    )
     print(f"{m['passed']}/{m['items']} passed ({len(errors)} lines skipped); report: {args.out / 'report.html'}")
     for key in keys:
         value = m.get(key)

@@ -7,9 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from bot.settings import REPO_ROOT
-
 from bot.cli.common import add_store_option, fail, settings_from
+from bot.settings import REPO_ROOT
 
 DEFAULT_SET = REPO_ROOT / "eval" / "guardrail" / "prompts.jsonl"
 
@@ -18,12 +17,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("guardrail", help="measure the guardrail on its labelled prompt set")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     ev = actions.add_parser("eval", help="per-category refusal recall, false-refusal rate and latency")
-    ev.add_argument("file", nargs="?", type=Path, default=DEFAULT_SET, help=f"JSONL set (default {DEFAULT_SET.relative_to(REPO_ROOT)})")
+    ev.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SET,
+        help=f"JSONL set (default {DEFAULT_SET.relative_to(REPO_ROOT)})",
+    )
     ev.add_argument("--split", default="all", help="only items of this split (dev, holdout, audit, blind; default all)")
     ev.add_argument("--json", action="store_true", help="print the full result as JSON")
     add_store_option(ev)
     ev.add_argument("--min-recall", type=float, default=None, help="exit 1 if refusal recall is below this")
-    ev.add_argument("--max-false-refusals", type=float, default=None, help="exit 1 if the false-refusal rate is above this")
+    ev.add_argument(
+        "--max-false-refusals", type=float, default=None, help="exit 1 if the false-refusal rate is above this"
+    )
     ev.set_defaults(handler=run)
 
 

@@ -25,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     from eval.loadgen import render, run_load, to_json
 
     try:
-        result = asyncio.run(run_load(args.url, args.clients, args.seconds, args.stream, args.max_requests, server_pid=args.server_pid))
+        result = asyncio.run(
+            run_load(args.url, args.clients, args.seconds, args.stream, args.max_requests, server_pid=args.server_pid)
+        )
     except ValueError as exc:
         return fail(str(exc))
     summary = result.summary()

@@ -8,10 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.chain import Bot
+from bot.factory import build_bot
 from bot.feedback import FeedbackStore
 from bot.index import IndexStore
 from bot.web.app import create_app
@@ -23,9 +24,33 @@ from ..conftest import CORPUS
 from ..stubs.openai_stub import OpenAIStub, Reply
 from ..web.conftest import LiveServer
 
-FUZZ = hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-LINES = st.sampled_from(["Title", "A dek sentence.", "Some heading?", "| a | b |", "|---|---|", "| 1 | 2 |", "| 1 |", "Sources", "- [1] A (2020). T. J. PMID 123",
-                         "Reviewed against primary sources by x", "# H1", "## H2", "---", "title: x", "<h1>T</h1>", "<p>p [1]</p>", "<table><tr><td>1</td></tr></table>", "", "[2][3]", "\x00"])
+FUZZ = hsettings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+LINES = st.sampled_from(
+    [
+        "Title",
+        "A dek sentence.",
+        "Some heading?",
+        "| a | b |",
+        "|---|---|",
+        "| 1 | 2 |",
+        "| 1 |",
+        "Sources",
+        "- [1] A (2020). T. J. PMID 123",
+        "Reviewed against primary sources by x",
+        "# H1",
+        "## H2",
+        "---",
+        "title: x",
+        "<h1>T</h1>",
+        "<p>p [1]</p>",
+        "<table><tr><td>1</td></tr></table>",
+        "",
+        "[2][3]",
+        "\x00",
+    ]
+)
 
 
 def check_parse(raw: bytes, fmt: str) -> None:
@@ -44,7 +69,10 @@ def test_parsers_on_random_bytes(raw, fmt):
 
 
 @FUZZ
-@given(lines=st.lists(st.one_of(LINES, st.text(max_size=120)), max_size=40), fmt=st.sampled_from(["text", "markdown", "html"]))
+@given(
+    lines=st.lists(st.one_of(LINES, st.text(max_size=120)), max_size=40),
+    fmt=st.sampled_from(["text", "markdown", "html"]),
+)
 def test_parsers_on_monograph_shaped_text(lines, fmt):
     check_parse("\n".join(lines).encode("utf-8", "replace"), fmt)
 
@@ -77,16 +105,24 @@ def test_failed_ingest_of_hostile_file_leaves_index_unchanged(tmp_path, settings
 @pytest.fixture(scope="module")
 def live(sample_settings, bot, tmp_path_factory):
     settings = sample_settings.model_copy(update={"rate_limit_per_minute": 1_000_000})
-    app = create_app(settings, bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path_factory.mktemp('st') / 'f.sqlite3'}"))
+    app = create_app(
+        settings, bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path_factory.mktemp('st') / 'f.sqlite3'}")
+    )
     with LiveServer(app) as server:
         yield server
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_errors(live):
     """Every operation of the app's own OpenAPI schema, fuzzed by schemathesis over real HTTP: no 5xx."""
     schema = schemathesis.openapi.from_url(f"{live.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.label for op in operations} >= {"POST /api/chat", "POST /api/chat/stream", "POST /api/feedback", "GET /readyz"}
+    assert {op.label for op in operations} >= {
+        "POST /api/chat",
+        "POST /api/chat/stream",
+        "POST /api/feedback",
+        "GET /readyz",
+    }
     failures: list[str] = []
     for operation in operations:
 
@@ -115,7 +151,6 @@ def test_injection_never_reaches_the_system_prompt(sample_settings, sample_store
     stub = OpenAIStub(default=Reply(text="It is registered in Russia. [1]")).start()
     try:
         settings = sample_settings.model_copy(update={"llm": stub.url, "llm_timeout": 5})
-        from bot.factory import build_bot
 
         bot = build_bot(settings, store=sample_store, embedder=embedder)
         # Words the monographs never use ("excerpts", "rule") would make the bot abstain before any LLM call,
@@ -125,7 +160,10 @@ def test_injection_never_reaches_the_system_prompt(sample_settings, sample_store
         assert answer.status == "answered"
         request = stub.requests[-1]["json"]["messages"]
         system = [m for m in request if m["role"] == "system"]
-        assert len(system) == 1 and system[0]["content"] == (Path(settings.prompts_dir) / "answer_system.txt").read_text().strip()
+        assert (
+            len(system) == 1
+            and system[0]["content"] == (Path(settings.prompts_dir) / "answer_system.txt").read_text().strip()
+        )
         assert "SYSTEM: doses" not in system[0]["content"]
         assert "SYSTEM: doses" in request[-1]["content"]  # the question stays in the reader's turn, quoted as data
     finally:

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from bot.factory import build_bot
 from bot import logs
 from bot.chain import AllowAll, Bot
+from bot.factory import build_bot
 from bot.feedback import FeedbackStore
 from bot.web.app import create_app
 
@@ -36,8 +36,17 @@ def lines(stream: io.StringIO) -> list[dict]:
 
 def test_request_id_runs_through_web_and_chain(captured, sample_settings, sample_store, embedder, tmp_path):
     stream = captured(level="INFO")
-    bot = build_bot(sample_settings, store=sample_store, embedder=embedder, chat_model=ScriptedChatModel(script=lambda m: "Made-up figure 99.9 [1]."))
-    app = create_app(sample_settings.model_copy(update={"rate_limit_per_minute": 1000}), bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.db'}"))
+    bot = build_bot(
+        sample_settings,
+        store=sample_store,
+        embedder=embedder,
+        chat_model=ScriptedChatModel(script=lambda m: "Made-up figure 99.9 [1]."),
+    )
+    app = create_app(
+        sample_settings.model_copy(update={"rate_limit_per_minute": 1000}),
+        bot=bot,
+        feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.db'}"),
+    )
     with TestClient(app) as client:
         r = client.post("/api/chat", json={"message": "Is Semax approved?"}, headers={"X-Request-ID": "req42abc"})
         assert r.headers["x-request-id"] == "req42abc"
@@ -49,7 +58,9 @@ def test_request_id_runs_through_web_and_chain(captured, sample_settings, sample
 
 def test_secrets_are_masked(captured, sample_settings):
     token = "xoxb-1234567890-SECRETVALUE"
-    settings = sample_settings.model_copy(update={"slack_bot_token": SecretStr(token), "llm_api_key": SecretStr("my-private-key-xyz")})
+    settings = sample_settings.model_copy(
+        update={"slack_bot_token": SecretStr(token), "llm_api_key": SecretStr("my-private-key-xyz")}
+    )
     stream = captured(level="INFO", secrets=logs.secrets_of(settings))
     log = logging.getLogger("monobot.test")
     log.warning("config dump: %s key=%s", token, "my-private-key-xyz")
@@ -61,7 +72,9 @@ def test_secrets_are_masked(captured, sample_settings):
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_question_text_stays_out_of_error_logs_unless_debug(captured, sample_settings, sample_store, embedder, tmp_path, debug):
+def test_question_text_stays_out_of_error_logs_unless_debug(
+    captured, sample_settings, sample_store, embedder, tmp_path, debug
+):
     stream = captured(level="INFO", debug=debug)
 
     class Exploding(Bot):
@@ -69,7 +82,11 @@ def test_question_text_stays_out_of_error_logs_unless_debug(captured, sample_set
             raise RuntimeError(f"failed on {question}")
 
     settings = sample_settings.model_copy(update={"rate_limit_per_minute": 1000, "debug": debug})
-    app = create_app(settings, bot=Exploding(settings, sample_store, embedder, guard=AllowAll()), feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.db'}"))
+    app = create_app(
+        settings,
+        bot=Exploding(settings, sample_store, embedder, guard=AllowAll()),
+        feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.db'}"),
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.post("/api/chat", json={"message": "ZEBRA-QUESTION-7"}).status_code == 500
     errors = [rec for rec in lines(stream) if rec["level"] == "ERROR"]

@@ -27,7 +27,9 @@ class FakeSlack:
     # -- scripting
     def fail_next(self, method: str, status: int, error: str, retry_after: int | None = None, times: int = 1) -> None:
         for _ in range(times):
-            self.script[method].append((status, {"ok": False, "error": error}, {"Retry-After": str(retry_after)} if retry_after else {}))
+            self.script[method].append(
+                (status, {"ok": False, "error": error}, {"Retry-After": str(retry_after)} if retry_after else {})
+            )
 
     def next_ts(self) -> str:
         with self._lock:
@@ -53,7 +55,9 @@ class FakeSlack:
         page = messages[start : start + limit]
         payload: dict = {"ok": True, "messages": page, "has_more": start + limit < len(messages)}
         if payload["has_more"]:
-            payload["response_metadata"] = {"next_cursor": base64.b64encode(f"offset:{start + limit}".encode()).decode()}
+            payload["response_metadata"] = {
+                "next_cursor": base64.b64encode(f"offset:{start + limit}".encode()).decode()
+            }
         return payload
 
     # -- server
@@ -100,9 +104,19 @@ class FakeSlack:
                     status, payload, headers = fake.script[method].popleft()
                     return self._reply(status, payload, headers)
                 if method == "auth.test":
-                    return self._reply(200, {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "monobot"})
+                    return self._reply(
+                        200, {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "monobot"}
+                    )
                 if method == "chat.postMessage":
-                    return self._reply(200, {"ok": True, "channel": body.get("channel"), "ts": fake.next_ts(), "message": {"text": body.get("text")}})
+                    return self._reply(
+                        200,
+                        {
+                            "ok": True,
+                            "channel": body.get("channel"),
+                            "ts": fake.next_ts(),
+                            "message": {"text": body.get("text")},
+                        },
+                    )
                 if method == "conversations.replies":
                     return self._reply(200, fake.replies_page(body))
                 return self._reply(200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")})

@@ -17,10 +17,10 @@ from bot.slack.identity import slack_salt
 from .helpers import final_update, live_slack, mention, send_event
 
 
-def test_user_ids_are_hashed_with_the_client_salt(fake, sample_settings, bot, tmp_path, monkeypatch):
-    monkeypatch.setenv("MONOBOT_CLIENT_SALT", "pepper")
+def test_user_ids_are_hashed_with_the_client_salt(fake, sample_settings, bot, tmp_path):
     feedback = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
-    with live_slack(sample_settings, bot, feedback, fake) as server:
+    settings = sample_settings.model_copy(update={"client_salt": SecretStr("pepper")})
+    with live_slack(settings, bot, feedback, fake) as server:
         send_event(server, mention("Is Semax safe?", ts="1700003000.000100"), event_id="EvSalt")
         final_update(fake)
         feedback.flush()
@@ -30,9 +30,8 @@ def test_user_ids_are_hashed_with_the_client_salt(fake, sample_settings, bot, tm
     assert stored != hashlib.sha256(b"slack:U1").hexdigest()[:16]
 
 
-def test_without_the_salt_variable_workers_still_agree(sample_settings, monkeypatch):
+def test_without_the_salt_variable_workers_still_agree(sample_settings):
     """The fallback salt is derived from the bot token: secret, and the same in every worker."""
-    monkeypatch.delenv("MONOBOT_CLIENT_SALT", raising=False)
     settings = sample_settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-one")})
     assert slack_salt(settings) == slack_salt(settings.model_copy())
     assert slack_salt(settings) != slack_salt(settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-two")}))

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bot.slack import threads
@@ -25,20 +23,26 @@ def our_answer(at: str, text: str = ANSWER) -> dict:
 
 
 @pytest.fixture()
-def recorded(slack, bot):
-    slack.slack_bot.bot = RecordingBot(bot)
+def recorded(slack, fake_bot):
+    slack.slack_bot.bot = RecordingBot(fake_bot)
     return slack.slack_bot.bot
 
 
 def test_thread_where_only_another_bot_posted_is_not_answered(slack, fake, recorded):
     fake.threads[PARENT] = [
-        {"ts": PARENT, "subtype": "bot_message", "bot_id": "BGITHUB", "username": "GitHub", "text": "PR #42 opened: bump deps"},
+        {
+            "ts": PARENT,
+            "subtype": "bot_message",
+            "bot_id": "BGITHUB",
+            "username": "GitHub",
+            "text": "PR #42 opened: bump deps",
+        },
         {"ts": ts(1), "user": "UGITHUB", "bot_id": "BGITHUB", "text": "CI passed"},
         {"ts": ts(2), "user": "U1", "text": "Is Semax safe to merge?"},
     ]
     assert send_event(slack, reply("Is Semax safe to merge?", ts(2), PARENT), event_id="EvGh").status_code == 200
-    fake.wait_for(lambda f: f.calls_to("conversations.replies"))
-    time.sleep(1.0)
+    assert slack.slack_bot.settled.wait_for(1), "the listener never finished"
+    assert fake.calls_to("conversations.replies")
     assert fake.calls_to("chat.postMessage") == [] and recorded.calls == []
 
 
@@ -65,7 +69,9 @@ def test_also_send_to_channel_reply_is_answered(slack, fake, recorded):
         our_answer(ts(1)),
         {"ts": ts(2), "user": "U1", "subtype": "thread_broadcast", "text": "what about allergic reactions?"},
     ]
-    event = reply("what about allergic reactions?", ts(2), PARENT, subtype="thread_broadcast", root={"ts": PARENT, "user": "U1"})
+    event = reply(
+        "what about allergic reactions?", ts(2), PARENT, subtype="thread_broadcast", root={"ts": PARENT, "user": "U1"}
+    )
     send_event(slack, event, event_id="EvBroadcast")
     final_update(fake)
     assert fake.calls_to("chat.postMessage")[0]["body"]["thread_ts"] == PARENT
@@ -76,7 +82,9 @@ def test_long_thread_is_read_to_its_end_through_cursors(slack, fake, recorded):
     fake.max_page = 100
     messages = [{"ts": PARENT, "user": "U1", "text": "<@UBOT> Is Cerebrolysin safe?"}]
     for i in range(1, 451):
-        messages.append(our_answer(ts(i), f"answer {i}") if i % 2 else {"ts": ts(i), "user": "U1", "text": f"question {i}"})
+        messages.append(
+            our_answer(ts(i), f"answer {i}") if i % 2 else {"ts": ts(i), "user": "U1", "text": f"question {i}"}
+        )
     messages.append({"ts": ts(451), "user": "U1", "text": "what about allergic reactions?"})
     fake.threads[PARENT] = messages
     send_event(slack, reply("what about allergic reactions?", ts(451), PARENT), event_id="EvLong")

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.contract import GuardDecision
 from bot.chain import AllowAll
+from bot.contract import GuardDecision
 
 
 class JudgeEveryQuestion(AllowAll):

@@ -36,7 +36,7 @@ class OpenAIStub:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 stub.requests.append({"path": self.path, "json": json.loads(body or b"{}")})
                 reply = stub.replies.popleft() if stub.replies else stub.default
@@ -54,7 +54,12 @@ class OpenAIStub:
                             "choices": [
                                 {
                                     "index": 0,
-                                    "message": {"role": "assistant", "content": reply.script(stub.requests[-1]["json"]) if reply.script else reply.text},
+                                    "message": {
+                                        "role": "assistant",
+                                        "content": reply.script(stub.requests[-1]["json"])
+                                        if reply.script
+                                        else reply.text,
+                                    },
                                     "finish_reason": "stop",
                                 }
                             ],

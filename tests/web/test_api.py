@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.factory import build_bot
 from bot.chain import AllowAll, Bot
+from bot.factory import build_bot
 from bot.index import IndexStore
 
 from .conftest import make_client
@@ -29,13 +29,14 @@ def test_chat_returns_the_ask_json_object(client):
     assert response.status_code == 200
     assert response.headers["x-request-id"]
     data = response.json()
-    assert CONTRACT <= set(data) and data["status"] == "answered" and data["citations"]
+    assert set(data) >= CONTRACT and data["status"] == "answered" and data["citations"]
 
 
-def test_follow_up_uses_history(client):
+def test_follow_up_passes_the_history_to_the_chain(client, fake_bot):
     history = [{"role": "user", "content": "Is Cerebrolysin safe?"}, {"role": "assistant", "content": "Mostly [1]."}]
     data = client.post("/api/chat", json={"message": "what about allergic reactions?", "history": history}).json()
-    assert any("anaphyla" in c["excerpt"] for c in data["citations"])
+    assert data["status"] == "answered"
+    assert fake_bot.calls == [("what about allergic reactions?", history)]
 
 
 def test_stream_sends_status_pieces_citations_and_done(client):
@@ -57,6 +58,15 @@ def test_refusal_over_the_api(client):
     assert data["status"] == "refused" and data["guardrail"]["category"] == "sourcing"
 
 
+def test_the_real_chain_answers_and_refuses_over_the_api(sample_settings, bot, tmp_path):
+    """One end-to-end check through the real chain; the transport tests above use a fake."""
+    with make_client(sample_settings, bot, tmp_path) as c:
+        answered = c.post("/api/chat", json={"message": "Is Cerebrolysin safe?"}).json()
+        refused = c.post("/api/chat", json={"message": "Where can I buy BPC-157?"}).json()
+    assert answered["status"] == "answered" and answered["citations"]
+    assert refused["status"] == "refused" and refused["guardrail"]["category"] == "sourcing"
+
+
 @pytest.mark.parametrize(
     "body,status,code",
     [
@@ -75,7 +85,9 @@ def test_bad_requests_get_one_clear_error_shape(client, body, status, code):
 
 
 def test_oversized_body_and_broken_json(client):
-    big = client.post("/api/chat", content=b'{"message": "' + b"a" * 70_000 + b'"}', headers={"Content-Type": "application/json"})
+    big = client.post(
+        "/api/chat", content=b'{"message": "' + b"a" * 70_000 + b'"}', headers={"Content-Type": "application/json"}
+    )
     assert big.status_code == 413 and big.json()["error"]["code"] == "request_too_large"
     broken = client.post("/api/chat", content=b'{"message": ', headers={"Content-Type": "application/json"})
     assert broken.status_code == 422 and broken.json()["error"]["code"] == "invalid_request"
@@ -92,7 +104,11 @@ def test_rate_limit_answers_429_with_retry_after(sample_settings, bot, tmp_path)
 
 def test_cors_allows_only_listed_origins(sample_settings, bot, tmp_path):
     with make_client(sample_settings, bot, tmp_path, allowed_origins="https://example.org") as c:
-        headers = {"Origin": "https://example.org", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        headers = {
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        }
         ok = c.options("/api/chat", headers=headers)
         assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://example.org"
         evil = c.options("/api/chat", headers={**headers, "Origin": "https://evil.example"})

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.factory import build_bot
 from bot.chain import AllowAll, Bot
+from bot.factory import build_bot
 from bot.feedback import FeedbackStore
 from bot.index import IndexStore, IndexUnavailable
 from bot.web import docs_ui
@@ -17,7 +17,11 @@ from .conftest import LiveServer, make_client
 from .test_api import parse_sse
 
 ORIGIN = "https://example.org"
-PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+PREFLIGHT = {
+    "Origin": ORIGIN,
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+}
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict:
@@ -38,17 +42,30 @@ def test_chunked_body_over_the_limit_is_refused_without_reading_it(sample_settin
             yield b"a" * 65_536
         sent["exhausted"] = True
 
-    with LiveServer(create_app(settings, bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))) as live:
-        response = httpx.post(f"{live.url}/api/chat", content=body(), headers={"Content-Type": "application/json"}, timeout=30)
+    with LiveServer(
+        create_app(settings, bot=bot, feedback=FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"))
+    ) as live:
+        response = httpx.post(
+            f"{live.url}/api/chat", content=body(), headers={"Content-Type": "application/json"}, timeout=30
+        )
         assert response.request.headers["transfer-encoding"] == "chunked"
         assert_error(response, 413, "request_too_large")
         assert not sent["exhausted"], f"the server read all {sent['bytes']} bytes"
-        small = httpx.post(f"{live.url}/api/chat", content=iter([b'{"message": "Is Semax ', b'approved?"}']), headers={"Content-Type": "application/json"}, timeout=30)
-        assert small.status_code == 200 and small.json()["status"] == "answered"  # chunked bodies under the limit still work
+        small = httpx.post(
+            f"{live.url}/api/chat",
+            content=iter([b'{"message": "Is Semax ', b'approved?"}']),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert (
+            small.status_code == 200 and small.json()["status"] == "answered"
+        )  # chunked bodies under the limit still work
 
 
 def test_chunked_stream_request_over_the_limit_in_process(client):
-    big = client.post("/api/chat/stream", content=iter([b"b" * 40_000, b"b" * 40_000]), headers={"Content-Type": "application/json"})
+    big = client.post(
+        "/api/chat/stream", content=iter([b"b" * 40_000, b"b" * 40_000]), headers={"Content-Type": "application/json"}
+    )
     assert "content-length" not in big.request.headers
     assert_error(big, 413, "request_too_large")
 
@@ -82,7 +99,11 @@ def test_crash_500_still_carries_cors_headers_for_allowed_origins(sample_setting
 
 def test_413_carries_cors_headers_for_allowed_origins(sample_settings, bot, tmp_path):
     with make_client(sample_settings, bot, tmp_path, allowed_origins=ORIGIN) as c:
-        big = c.post("/api/chat", content=b"{" + b" " * 70_000 + b"}", headers={"Content-Type": "application/json", "Origin": ORIGIN})
+        big = c.post(
+            "/api/chat",
+            content=b"{" + b" " * 70_000 + b"}",
+            headers={"Content-Type": "application/json", "Origin": ORIGIN},
+        )
         assert_error(big, 413, "request_too_large")
         assert big.headers["access-control-allow-origin"] == ORIGIN
 
@@ -102,10 +123,10 @@ def test_store_lost_after_the_stream_began_is_an_error_event(sample_settings, sa
             raise IndexUnavailable("the store does not answer")
 
     settings = sample_settings.model_copy(update={"rate_limit_per_minute": 1000})
-    with TestClient(create_app(settings, bot=LosesStore(settings, sample_store, embedder, guard=AllowAll()))) as c:
-        with c.stream("POST", "/api/chat/stream", json={"message": "Is Semax approved?"}) as response:
-            assert response.status_code == 200
-            events = parse_sse("".join(response.iter_text()))
+    app = create_app(settings, bot=LosesStore(settings, sample_store, embedder, guard=AllowAll()))
+    with TestClient(app) as c, c.stream("POST", "/api/chat/stream", json={"message": "Is Semax approved?"}) as response:
+        assert response.status_code == 200
+        events = parse_sse("".join(response.iter_text()))
     assert [name for name, _ in events] == ["status", "error"]
     assert events[-1][1]["code"] == "unavailable"
 
@@ -114,7 +135,10 @@ def test_store_lost_after_the_stream_began_is_an_error_event(sample_settings, sa
 def test_feedback_does_not_use_up_the_question_budget(sample_settings, bot, tmp_path):
     with make_client(sample_settings, bot, tmp_path, rate_limit_per_minute=3) as c:
         answer = c.post("/api/chat", json={"message": "Is Selank safe?"}).json()
-        ratings = [c.post("/api/feedback", json={"answer_id": answer["id"], "rating": r}).status_code for r in ["up", "down", "up", "down", "up"]]
+        ratings = [
+            c.post("/api/feedback", json={"answer_id": answer["id"], "rating": r}).status_code
+            for r in ["up", "down", "up", "down", "up"]
+        ]
         assert ratings == [200] * 5
         questions = [c.post("/api/chat", json={"message": "Is Semax approved?"}).status_code for _ in range(3)]
         assert questions == [200, 200, 429]
@@ -127,7 +151,10 @@ def test_feedback_budget_is_bounded_too(sample_settings, bot, tmp_path):
     assert budget >= 60
     with make_client(sample_settings, bot, tmp_path, rate_limit_per_minute=1) as c:
         answer = c.post("/api/chat", json={"message": "Is Selank safe?"}).json()
-        codes = [c.post("/api/feedback", json={"answer_id": answer["id"], "rating": "up"}).status_code for _ in range(budget + 1)]
+        codes = [
+            c.post("/api/feedback", json={"answer_id": answer["id"], "rating": "up"}).status_code
+            for _ in range(budget + 1)
+        ]
         assert codes[:budget] == [200] * budget
         limited = c.post("/api/feedback", json={"answer_id": answer["id"], "rating": "up"})
         error = assert_error(limited, 429, "rate_limited")

@@ -16,16 +16,40 @@ from ingest.pipeline import ingest
 
 from ..conftest import CORPUS, VENV_BIN, free_port
 
-SECRET = "sekretLLMkey4242"  # alphanumeric, so it is accepted as a request id and reaches every log line of that request
+pytestmark = pytest.mark.slow  # starts `monobot serve` with workers
+
+SECRET = (
+    "sekretLLMkey4242"  # alphanumeric, so it is accepted as a request id and reaches every log line of that request
+)
 
 
-@pytest.mark.slow
 def test_every_worker_writes_masked_json_logs(settings_for, embedder, tmp_path):
     settings = settings_for(tmp_path / "store")
-    assert ingest([CORPUS / "semax.txt", CORPUS / "selank.txt"], settings, IndexStore(settings), embedder, progress=False).ok
+    assert ingest(
+        [CORPUS / "semax.txt", CORPUS / "selank.txt"], settings, IndexStore(settings), embedder, progress=False
+    ).ok
     port = free_port()
-    env = {**os.environ, "MONOBOT_LOG_LEVEL": "INFO", "MONOBOT_LLM_API_KEY": SECRET, "MONOBOT_RATE_LIMIT_PER_MINUTE": "1000", "MONOBOT_DB_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}"}
-    cmd = [str(VENV_BIN / "monobot"), "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port), "--store", str(settings.store), "--log-level", "info"]
+    env = {
+        **os.environ,
+        "MONOBOT_LOG_LEVEL": "INFO",
+        "MONOBOT_LLM_API_KEY": SECRET,
+        "MONOBOT_RATE_LIMIT_PER_MINUTE": "1000",
+        "MONOBOT_DB_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}",
+    }
+    cmd = [
+        str(VENV_BIN / "monobot"),
+        "serve",
+        "--workers",
+        "2",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--store",
+        str(settings.store),
+        "--log-level",
+        "info",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     sent: list[str] = []
@@ -40,13 +64,24 @@ def test_every_worker_writes_masked_json_logs(settings_for, embedder, tmp_path):
                 pass
             assert time.monotonic() < deadline, "monobot serve --workers 2 not ready within 120 s"
             time.sleep(0.3)
-        with httpx.Client(timeout=30) as client:  # a new connection per request, so both workers are likely to serve some
+        with httpx.Client(
+            timeout=30
+        ) as client:  # a new connection per request, so both workers are likely to serve some
             for i in range(8):
                 rid = f"workers{i}req"
-                r = client.post(f"{url}/api/chat", json={"message": "Is Semax approved?"}, headers={"X-Request-ID": rid, "Connection": "close"})
+                r = client.post(
+                    f"{url}/api/chat",
+                    json={"message": "Is Semax approved?"},
+                    headers={"X-Request-ID": rid, "Connection": "close"},
+                )
                 assert r.status_code == 200 and r.headers["x-request-id"] == rid
                 sent.append(rid)
-            assert client.post(f"{url}/api/chat", json={"message": "Is Selank safe?"}, headers={"X-Request-ID": SECRET}).status_code == 200
+            assert (
+                client.post(
+                    f"{url}/api/chat", json={"message": "Is Selank safe?"}, headers={"X-Request-ID": SECRET}
+                ).status_code
+                == 200
+            )
     finally:
         proc.terminate()
         try:

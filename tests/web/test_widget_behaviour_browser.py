@@ -9,31 +9,57 @@ from __future__ import annotations
 
 import json
 
-from .test_widget_browser import SHOTS, WIDGET, ask, browser, open_widget, page, server  # noqa: F401 - fixtures
+import pytest
+
+from .conftest import SHOTS, WIDGET, ask, open_widget
+
+pytestmark = pytest.mark.slow  # drives Chromium
 
 ROOT = "document.querySelector('#monobot-widget').shadowRoot"
 
 
 def sse(answer: dict) -> str:
     """The Server-Sent Events /api/chat/stream sends for a finished answer."""
-    events = [("status", {"stage": "searching"}), ("guardrail", answer["guardrail"]), ("delta", {"text": answer["answer"]}), ("citations", answer["citations"]), ("done", answer)]
+    events = [
+        ("status", {"stage": "searching"}),
+        ("guardrail", answer["guardrail"]),
+        ("delta", {"text": answer["answer"]}),
+        ("citations", answer["citations"]),
+        ("done", answer),
+    ]
     return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
 
 
 def stub_answer(text: str, citations: list[dict], answer_id: str = "stubanswer0001") -> dict:
     return {
-        "id": answer_id, "question": "q", "status": "answered", "answer": text, "citations": citations,
-        "guardrail": {"decision": "allow", "category": None, "reason": "", "score": 0.0}, "notice": None, "mode": "extractive",
+        "id": answer_id,
+        "question": "q",
+        "status": "answered",
+        "answer": text,
+        "citations": citations,
+        "guardrail": {"decision": "allow", "category": None, "reason": "", "score": 0.0},
+        "notice": None,
+        "mode": "extractive",
         "timings_ms": {},
     }
 
 
 def citation(n: int, url: str, title: str, sources: list[dict] | None = None) -> dict:
-    return {"n": n, "doc": f"doc-{n}", "title": title, "section": "Safety", "url": url, "excerpt": f"Excerpt {n}.", "sources": sources or []}
+    return {
+        "n": n,
+        "doc": f"doc-{n}",
+        "title": title,
+        "section": "Safety",
+        "url": url,
+        "excerpt": f"Excerpt {n}.",
+        "sources": sources or [],
+    }
 
 
 def fulfil_stream(route, answer: dict) -> None:
-    route.fulfill(status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, body=sse(answer))
+    route.fulfill(
+        status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, body=sse(answer)
+    )
 
 
 def stored_messages(page) -> list[dict]:
@@ -79,7 +105,12 @@ def test_question_typed_while_answering_is_kept(page, server):
     page.screenshot(path=str(SHOTS / "widget-busy.png"))
     assert len(held) == 1 and page.locator(f"{WIDGET} .msg.user").count() == 1
 
-    fulfil_stream(held[0], stub_answer("Semax is approved in Russia [1].", [citation(1, "https://example.org/monographs/semax#safety", "Semax")]))
+    fulfil_stream(
+        held[0],
+        stub_answer(
+            "Semax is approved in Russia [1].", [citation(1, "https://example.org/monographs/semax#safety", "Semax")]
+        ),
+    )
     page.wait_for_function(f"() => {ROOT}.querySelectorAll('.msg.bot:not(.pending)').length === 1")
     assert page.input_value(f"{WIDGET} .input") == "Does Semax improve memory?"
     assert page.locator(f"{WIDGET} .send").is_enabled()
@@ -91,7 +122,14 @@ def test_question_typed_while_answering_is_kept(page, server):
             break
         page.wait_for_timeout(25)
     assert len(held) == 2 and json.loads(held[1].request.post_data)["message"] == "Does Semax improve memory?"
-    fulfil_stream(held[1], stub_answer("Evidence is thin [1].", [citation(1, "https://example.org/monographs/semax#memory", "Semax")], "stubanswer0002"))
+    fulfil_stream(
+        held[1],
+        stub_answer(
+            "Evidence is thin [1].",
+            [citation(1, "https://example.org/monographs/semax#memory", "Semax")],
+            "stubanswer0002",
+        ),
+    )
     page.wait_for_function(f"() => {ROOT}.querySelectorAll('.msg.bot:not(.pending)').length === 2")
     assert page.locator(f"{WIDGET} .msg.user").all_inner_texts() == ["Is Semax safe?", "Does Semax improve memory?"]
     assert page.input_value(f"{WIDGET} .input") == ""
@@ -102,7 +140,19 @@ def test_only_http_and_https_urls_become_links(page, server):
         citation(1, "javascript:alert(document.domain)", "Evil one"),
         citation(2, " JaVaScRiPt:alert(2)", "Evil two"),
         citation(3, "data:text/html,<script>alert(3)</script>", "Evil three"),
-        citation(4, "https://example.org/monographs/semax#safety", "Semax", [{"n": 1, "citation": "Author A (2020) Trial. PMID: 12345", "pmid": "12345", "url": "https://pubmed.ncbi.nlm.nih.gov/12345/"}]),
+        citation(
+            4,
+            "https://example.org/monographs/semax#safety",
+            "Semax",
+            [
+                {
+                    "n": 1,
+                    "citation": "Author A (2020) Trial. PMID: 12345",
+                    "pmid": "12345",
+                    "url": "https://pubmed.ncbi.nlm.nih.gov/12345/",
+                }
+            ],
+        ),
         citation(5, "/monographs/relative#x", "Relative"),
     ]
     answer = stub_answer("One [1]. Two [2]. Three [3]. Safe [4]. Relative [5].", citations)
@@ -116,7 +166,12 @@ def test_only_http_and_https_urls_become_links(page, server):
         assert bot.locator("a.cite").all_inner_texts() == ["[4]"]
         assert bot.locator("span.cite").all_inner_texts() == ["[1]", "[2]", "[3]", "[5]"]
         assert bot.locator("a.source-link").get_attribute("href") == "https://example.org/monographs/semax#safety"
-        assert [t.split(" — ")[0] for t in bot.locator("span.source-link").all_inner_texts()] == ["Evil one", "Evil two", "Evil three", "Relative"]
+        assert [t.split(" — ")[0] for t in bot.locator("span.source-link").all_inner_texts()] == [
+            "Evil one",
+            "Evil two",
+            "Evil three",
+            "Relative",
+        ]
         assert bot.locator(".refs a").get_attribute("href") == "https://pubmed.ncbi.nlm.nih.gov/12345/"
 
     ask(page, "Is Semax safe?", 1)
@@ -135,18 +190,30 @@ def test_rating_is_kept_only_when_the_server_stored_it(page, server):
     up = first.locator(".thumb.up")
     note = first.locator(".thanks")
 
-    page.route("**/api/feedback", lambda route: route.fulfill(status=503, headers={"Content-Type": "application/json"}, body=json.dumps({"error": {"code": "feedback_unavailable", "message": "down", "request_id": "x"}})))
+    page.route(
+        "**/api/feedback",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"error": {"code": "feedback_unavailable", "message": "down", "request_id": "x"}}),
+        ),
+    )
     up.click()
     page.wait_for_function(f"() => /couldn't be saved/.test({ROOT}.querySelector('.thanks').textContent)")
     assert "Thanks" not in note.inner_text() and "failed" in note.get_attribute("class")
-    assert up.get_attribute("aria-pressed") == "false" and first.locator(".thumb.down").get_attribute("aria-pressed") == "false"
+    assert (
+        up.get_attribute("aria-pressed") == "false"
+        and first.locator(".thumb.down").get_attribute("aria-pressed") == "false"
+    )
     assert not [m for m in stored_messages(page) if m.get("rating")]
     page.screenshot(path=str(SHOTS / "widget-feedback-error.png"))
 
     page.unroute("**/api/feedback")
     page.route("**/api/feedback", lambda route: route.abort())  # network failure
     first.locator(".thumb.down").click()
-    page.wait_for_function(f"() => /couldn't be saved/.test({ROOT}.querySelector('.thanks').textContent) && !{ROOT}.querySelector('.feedback[aria-busy]')")
+    page.wait_for_function(
+        f"() => /couldn't be saved/.test({ROOT}.querySelector('.thanks').textContent) && !{ROOT}.querySelector('.feedback[aria-busy]')"
+    )
     assert not [m for m in stored_messages(page) if m.get("rating")]
 
     page.unroute("**/api/feedback")  # the real endpoint again
@@ -170,7 +237,9 @@ def test_api_docs_render_with_no_network(page, server):
     if docs_ui.asset_dir() is None:
         pytest.skip("fastapi-offline is not installed: /docs uses FastAPI's CDN page (documented in docs/web.md)")
     outside = []
-    page.route(lambda url: not url.startswith(server.url), lambda route: (outside.append(route.request.url), route.abort()))
+    page.route(
+        lambda url: not url.startswith(server.url), lambda route: (outside.append(route.request.url), route.abort())
+    )
     page.goto(f"{server.url}/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
     assert "monobot" in page.locator(".swagger-ui .info .title").inner_text()

@@ -2,77 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from bot.factory import build_bot
-from bot.feedback import FeedbackStore
 from bot.index import IndexStore
-from bot.settings import REPO_ROOT
 from bot.web.app import create_app
 from ingest.pipeline import ingest
 
 from ..conftest import CORPUS, FIXTURES
-from .conftest import LiveServer
+from .conftest import SHOTS, WIDGET, LiveServer, ask, open_widget
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = REPO_ROOT / "artifacts" / "screenshots"
-WIDGET = "#monobot-widget"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("MONOBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (MONOBOT_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing: apt-get install -y chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server(sample_settings, bot, tmp_path_factory):
-    settings = sample_settings.model_copy(update={"rate_limit_per_minute": 10_000})
-    feedback = FeedbackStore(f"sqlite:///{tmp_path_factory.mktemp('web-feedback') / 'f.sqlite3'}")
-    with LiveServer(create_app(settings, bot=bot, feedback=feedback)) as live:
-        live.feedback = feedback
-        yield live
-
-
-@pytest.fixture()
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.console_errors = []
-    page.dialogs = []
-    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    yield page
-    context.close()
-
-
-def open_widget(page, url):
-    page.goto(f"{url}/demo")
-    page.click(f"{WIDGET} .launcher")
-    page.wait_for_selector(f"{WIDGET} .panel:not([hidden])")
-
-
-def ask(page, question, count):
-    page.fill(f"{WIDGET} .input", question)
-    page.press(f"{WIDGET} .input", "Enter")
-    page.wait_for_function(
-        "n => document.querySelector('#monobot-widget').shadowRoot.querySelectorAll('.msg.bot:not(.pending)').length >= n", arg=count, timeout=20_000
-    )
-    return page.locator(f"{WIDGET} .msg.bot:not(.pending)").nth(count - 1)
+pytestmark = pytest.mark.slow  # drives Chromium
 
 
 def test_conversation_citations_refusal_feedback_and_reload(page, server):
@@ -134,8 +76,12 @@ def test_keyboard_and_focus(page, server):
 def test_host_css_does_not_reach_the_widget_and_widget_css_does_not_leak(page, server):
     page.goto(f"{server.url}/demo")
     page.wait_for_selector(f"{WIDGET} .launcher")
-    page.wait_for_function("() => getComputedStyle(document.querySelector('#monobot-widget').shadowRoot.querySelector('.launcher')).position === 'fixed'")
-    launcher_bg = page.evaluate("() => getComputedStyle(document.querySelector('#monobot-widget').shadowRoot.querySelector('.launcher')).backgroundColor")
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('#monobot-widget').shadowRoot.querySelector('.launcher')).position === 'fixed'"
+    )
+    launcher_bg = page.evaluate(
+        "() => getComputedStyle(document.querySelector('#monobot-widget').shadowRoot.querySelector('.launcher')).backgroundColor"
+    )
     assert launcher_bg == "rgb(31, 79, 143)"  # not the host page's hotpink buttons
     assert page.evaluate("() => document.styleSheets.length") == 1  # only the host page's own sheet
     assert page.evaluate("() => getComputedStyle(document.querySelector('.kicker')).fontSize") == "13px"
@@ -173,7 +119,9 @@ def test_hostile_text_stays_text(browser, settings_for, embedder, tmp_path_facto
         user = page.locator(f"{WIDGET} .msg.user").first.inner_text()
         assert "<img src=x onerror=alert(1)>" in user
         assert "<script>" in text or "<img src=x onerror=alert(1)>" in text, text
-        injected = page.evaluate("() => document.querySelector('#monobot-widget').shadowRoot.querySelectorAll('img, script').length")
+        injected = page.evaluate(
+            "() => document.querySelector('#monobot-widget').shadowRoot.querySelectorAll('img, script').length"
+        )
         assert injected == 0
         assert page.evaluate("() => document.querySelectorAll('img').length") == 0
         page.wait_for_timeout(300)
