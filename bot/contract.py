@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
 Status = Literal["answered", "refused", "abstained"]
 Mode = Literal["extractive", "llm", "none"]
@@ -90,9 +90,12 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     retrieved: list[Retrieved] = Field(default_factory=list, exclude=True)
 
+    @field_serializer("timings_ms")
+    def _rounded(self, timings: dict[str, float]) -> dict[str, float]:
+        return {k: round(v, 2) for k, v in timings.items()}
+
     def to_dict(self, include_retrieved: bool = False) -> dict[str, Any]:
         data = self.model_dump(mode="json")
-        data["timings_ms"] = {k: round(v, 2) for k, v in self.timings_ms.items()}
         if include_retrieved:
             data["retrieved"] = [r.model_dump(mode="json") for r in self.retrieved]
         return data
@@ -121,3 +124,21 @@ class ErrorResponse(BaseModel):
     """Every error the API returns has this shape."""
 
     error: ErrorDetail
+
+
+class FeedbackAck(BaseModel):
+    ok: bool = True
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    """`/readyz`: ready (200) with what is being served, or unavailable (503) with the reason."""
+
+    status: Literal["ready", "unavailable"]
+    reason: str | None = None
+    generation: int | None = None
+    chunks: int | None = None
+    documents: int | None = None

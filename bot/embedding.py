@@ -115,7 +115,26 @@ class Embedder(TokenCounter):
         self.model_id += f"+{variant}" if variant else ""
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One question's vector. A question longer than the model reads is embedded in overlapping windows
+        whose vectors are averaged, so a 2,000-character question is answered rather than refused or cut."""
+        ids = self._tokenizer.encode(text).ids
+        if len(ids) <= self.max_tokens:
+            return self.embed([text])[0]
+        return self._windowed(ids)
+
+    def _windowed(self, ids: list[int], overlap: int = 32) -> np.ndarray:
+        body, first, last = ids[1:-1], ids[:1], ids[-1:]  # [CLS] ... [SEP]
+        width = self.max_tokens - 2
+        windows = [first + body[start : start + width] + last for start in range(0, max(1, len(body) - overlap), width - overlap)]
+        width_max = max(len(w) for w in windows)
+        batch = np.zeros((len(windows), width_max), dtype=np.int64)
+        mask = np.zeros_like(batch)
+        for row, window in enumerate(windows):
+            batch[row, : len(window)] = window
+            mask[row, : len(window)] = 1
+        hidden = self._forward(batch, mask)
+        pooled = _normalize((hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1))
+        return _normalize(pooled.mean(axis=0))
 
     def embed_with_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 32

@@ -134,15 +134,6 @@ class FeedbackStore:
                 for _ in rows:
                     self._queue.task_done()
 
-    def log_answer_now(self, answer: Answer, channel: str, client_hash: str | None = None) -> None:
-        """Write synchronously (CLI, eval)."""
-        try:
-            self._ensure()
-            with self.engine.begin() as conn:
-                conn.execute(insert(questions).values(**self._row(answer, channel, client_hash)))
-        except SQLAlchemyError as exc:
-            log.warning("question log unavailable: %s", type(exc).__name__)
-
     @staticmethod
     def _row(answer: Answer, channel: str, client_hash: str | None) -> dict:
         return {

@@ -22,7 +22,7 @@ from . import assets, chat, docs_ui, errors, feedback_routes, health
 from .cors import JsonCORSMiddleware
 from .deps import Services
 from .limits import MAX_BODY_BYTES, ClientHasher, RateLimiter, feedback_budget
-from .middleware import Guard, RequestContext
+from .middleware import BodyGuard, RequestContext
 
 log = logging.getLogger("monobot.web")
 
@@ -63,7 +63,7 @@ def create_app(
         docs_ui.install(app, docs_assets)
     errors.install(app)
     # add_middleware wraps what is already there: the last added runs first (see middleware.py for why this order).
-    app.add_middleware(Guard, max_body_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyGuard, max_body_bytes=MAX_BODY_BYTES)
     if settings.origins:
         app.add_middleware(
             JsonCORSMiddleware,

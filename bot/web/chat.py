@@ -15,20 +15,29 @@ from pydantic import BaseModel, Field
 from ..contract import Answer
 from ..index import IndexUnavailable
 from .deps import Services, services
-from .errors import ApiError, request_id
+from .errors import ApiError, error_responses, request_id
 
 log = logging.getLogger("monobot.web")
 router = APIRouter(prefix="/api", tags=["chat"])
+# One Server-Sent Event: its name, and JSON data (`done` carries the answer object, `error` the error detail).
+_SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["status", "guardrail", "delta", "citations", "done", "error"]},
+        "data": {"type": "string", "description": "JSON"},
+    },
+    "required": ["event", "data"],
+}
 
 
-class Turn(BaseModel):
+class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20_000)
 
 
 class ChatRequest(BaseModel):
     message: str = Field(description="The reader's question.")
-    history: list[Turn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
+    history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
 
 
 def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
@@ -64,11 +73,15 @@ async def _ask(svc: Services, message: str, history: list[dict], request: Reques
     return answer
 
 
-@router.post("/chat", summary="Ask a question; returns the answer object of `monobot ask --json`")
-async def chat(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> dict:
+@router.post(
+    "/chat",
+    response_model=Answer,
+    summary="Ask a question; returns the answer object of `monobot ask --json`",
+    responses=error_responses(413, 422, 429, 503),
+)
+async def chat(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> Answer:
     history = _validate(body, request, svc)
-    answer = await _ask(svc, body.message.strip(), history, request)
-    return answer.to_dict()
+    return await _ask(svc, body.message.strip(), history, request)
 
 
 def _event(name: str, data: object) -> bytes:
@@ -105,7 +118,14 @@ async def _require_index(svc: Services) -> None:
 @router.post(
     "/chat/stream",
     summary="Ask a question; Server-Sent Events: status, delta, guardrail, citations, done (or error)",
-    responses={503: {"description": "The index is not reachable; checked before the stream starts"}},
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: status, guardrail, delta (repeated), citations, done (the answer object), or error",
+            "content": {"text/event-stream": {"schema": _SSE_EVENT}},
+        },
+        **error_responses(413, 422, 429, 503),
+    },
 )
 async def chat_stream(
     body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..contract import ErrorResponse
 from ..index import IndexUnavailable
 
 log = logging.getLogger("monobot.web")
@@ -26,6 +28,21 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+_MEANING = {
+    400: "The request is malformed (for example, not JSON).",
+    404: "No such resource (for feedback: no logged answer with this id).",
+    413: "The body, the message or the history is longer than the limit.",
+    422: "A field is missing or invalid; `message` names it.",
+    429: "Too many requests from this client; Retry-After says when to try again.",
+    503: "The index (or the feedback store) is not reachable right now; Retry-After says when to try again.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors a route can return, all with the one error shape."""
+    return {status: {"model": ErrorResponse, "description": _MEANING[status]} for status in statuses}
 
 
 def request_id(request: Request) -> str:

@@ -8,9 +8,10 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ..contract import FeedbackAck
 from ..feedback import FeedbackUnavailable, UnknownAnswer
 from .deps import Services, services
-from .errors import ApiError
+from .errors import ApiError, error_responses
 
 router = APIRouter(prefix="/api", tags=["feedback"])
 
@@ -21,8 +22,13 @@ class FeedbackRequest(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/feedback", summary="Record a reader's rating of an answer")
-async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> dict:
+@router.post(
+    "/feedback",
+    response_model=FeedbackAck,
+    summary="Record a reader's rating of an answer",
+    responses=error_responses(404, 413, 422, 429, 503),
+)
+async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> FeedbackAck:
     svc.feedback_limiter.check(svc.client_hash(request))
     try:
         await anyio.to_thread.run_sync(
@@ -39,4 +45,4 @@ async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Servi
             "Feedback can't be saved right now; the answer itself is unaffected.",
             {"Retry-After": "30"},
         ) from None
-    return {"ok": True}
+    return FeedbackAck()

@@ -4,8 +4,8 @@ Pure ASGI rather than BaseHTTPMiddleware because these wrap `receive` and `send`
 buffered, streaming responses pass straight through, and the request id context variable set here is
 the one the route (and the chain's threads) see.
 
-Order, outermost first (see app.create_app): RequestContext -> CORS -> Guard -> FastAPI's exception
-handlers -> routes. Guard sits inside CORS so that its 413 and 500 answers still carry the CORS headers
+Order, outermost first (see app.create_app): RequestContext -> CORS -> BodyGuard -> FastAPI's exception
+handlers -> routes. BodyGuard sits inside CORS so that its 413 and 500 answers still carry the CORS headers
 an allowed site needs to read them; RequestContext sits outside CORS so that a refused preflight has a
 request id too.
 
@@ -71,7 +71,7 @@ class RequestContext:
         await self.app(scope, receive, send_with_id)
 
 
-class Guard:
+class BodyGuard:
     """The body-size limit (declared and received), and the JSON 500 for an unhandled crash.
 
     A body declared too large is refused before anything reads it; a body that turns out too large

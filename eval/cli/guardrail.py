@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ev.add_argument("--split", default="all", help="only items of this split (dev, holdout, audit, blind; default all)")
     ev.add_argument("--json", action="store_true", help="print the full result as JSON")
+    ev.add_argument(
+        "--no-errors",
+        action="store_true",
+        help="leave out the list of misjudged prompts (for frozen test splits: their items are not read while tuning)",
+    )
     add_store_option(ev)
     ev.add_argument("--min-recall", type=float, default=None, help="exit 1 if refusal recall is below this")
     ev.add_argument(
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     guard = Guardrail(Prompts(settings.prompts_dir), embed=embedder.embed)
     result = evaluate(items, guard, embedder.embed_query)
     result["skipped"] = len(errors)
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result, show_errors=not args.no_errors))
     overall = result["metrics"]["overall"]
     if args.min_recall is not None and overall.get("refusal_recall", 1.0) < args.min_recall:
         return 1

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from ..conftest import CORPUS
 from ..stubs.openai_stub import OpenAIStub, Reply
 from ..web.conftest import LiveServer
 
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ = hsettings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
@@ -132,6 +134,10 @@ def test_schemathesis_finds_no_server_errors(live):
             response = case.call(base_url=live.url)
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.path} -> {response.status_code}: {response.text[:200]}")
+            try:  # every status and body is the one the schema documents (the answer contract, the error shape)
+                case.validate_response(response, checks=CONFORMANCE)
+            except Exception as exc:  # schemathesis raises a group of failures
+                failures.append(f"{case.method} {case.path} -> {response.status_code}: {str(exc)[:300]}")
 
         run()
     assert failures == []
