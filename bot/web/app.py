@@ -87,14 +87,15 @@ def create_app(
     return app
 
 
-def app_factory() -> FastAPI:
-    """For `uvicorn --factory bot.web.app:app_factory` (several workers each build their own).
+def app_factory(settings: Settings | None = None) -> FastAPI:
+    """The app of one worker process: `monobot serve` passes its Settings (a picklable partial), and
+    `uvicorn --factory bot.web.app:app_factory` reads them from the environment.
 
     Each worker process configures monobot's JSON-lines logging here: with `--workers N` uvicorn spawns
     fresh interpreters that never run the parent's `logs.configure`, and their lines would otherwise be
     lost (or printed unmasked by Python's last-resort handler). Not in create_app, so tests keep their
     own capturing handlers.
     """
-    settings = get_settings()
+    settings = settings or get_settings()
     logs.configure(settings.log_level, logs.secrets_of(settings), settings.debug)
     return create_app(settings)
