@@ -125,7 +125,10 @@ class Embedder(TokenCounter):
     def _windowed(self, ids: list[int], overlap: int = 32) -> np.ndarray:
         body, first, last = ids[1:-1], ids[:1], ids[-1:]  # [CLS] ... [SEP]
         width = self.max_tokens - 2
-        windows = [first + body[start : start + width] + last for start in range(0, max(1, len(body) - overlap), width - overlap)]
+        windows = [
+            first + body[start : start + width] + last
+            for start in range(0, max(1, len(body) - overlap), width - overlap)
+        ]
         width_max = max(len(w) for w in windows)
         batch = np.zeros((len(windows), width_max), dtype=np.int64)
         mask = np.zeros_like(batch)

@@ -37,7 +37,9 @@ class HistoryTurn(BaseModel):
 
 class ChatRequest(BaseModel):
     message: str = Field(description="The reader's question.")
-    history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
+    history: list[HistoryTurn] = Field(
+        default_factory=list, description="Earlier turns of this conversation, oldest first."
+    )
 
 
 def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:

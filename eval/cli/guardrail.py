@@ -57,7 +57,11 @@ def run(args: argparse.Namespace) -> int:
     guard = Guardrail(Prompts(settings.prompts_dir), embed=embedder.embed)
     result = evaluate(items, guard, embedder.embed_query)
     result["skipped"] = len(errors)
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result, show_errors=not args.no_errors))
+    print(
+        json.dumps(result, indent=2, ensure_ascii=False)
+        if args.json
+        else render(result, show_errors=not args.no_errors)
+    )
     overall = result["metrics"]["overall"]
     if args.min_recall is not None and overall.get("refusal_recall", 1.0) < args.min_recall:
         return 1
