@@ -127,7 +127,7 @@ class Bot:
             else None
         )
         self.clock = clock
-        self.retriever = Retriever(store, embedder)
+        self.retriever = Retriever(store, embedder, exact_rows=settings.exact_search_rows)
         self._matchers: dict[str, SubjectMatcher] = {}
         steps = [
             ("guard", self._guard),

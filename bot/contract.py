@@ -12,6 +12,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
 Status = Literal["answered", "refused", "abstained"]
+# How strong a cited source is, strongest first (bot/… study-type rules; "unknown" is never a guess).
+StudyType = Literal[
+    "systematic_review", "rct", "observational", "case_report", "animal_in_vitro", "regulatory", "unknown"
+]
 Mode = Literal["extractive", "llm", "none"]
 Level = Literal["strong", "weak", "none"]
 
@@ -22,6 +26,7 @@ class Source(BaseModel):
     n: int = Field(description="The monograph's own reference number, as in the excerpt's [k] markers.")
     citation: str = Field(description="The reference as the monograph lists it.")
     pmid: str | None = Field(default=None, description="PubMed ID, when the reference has one.")
+    study_type: StudyType | None = Field(default=None, description="What kind of study the reference is.")
 
     @computed_field(description="PubMed link, when the reference has a PMID.")  # type: ignore[prop-decorator]
     @property
@@ -39,6 +44,10 @@ class Citation(BaseModel):
     url: str = Field(description="Link to the monograph section.")
     excerpt: str = Field(description="The passage, verbatim.")
     sources: list[Source] = Field(default_factory=list)
+    study_type: StudyType | None = Field(default=None, description="The strongest study type among `sources`.")
+    reviewed: str | None = Field(
+        default=None, description="When the monograph was last reviewed (ISO date, YYYY-MM or YYYY-MM-DD)."
+    )
 
 
 class GuardDecision(BaseModel):
@@ -60,6 +69,8 @@ class Evidence(BaseModel):
     level: Level
     reason: str = ""
     missing: list[str] = Field(default_factory=list, description="Topic words the cited passages lack.")
+    signals: dict[str, float] = Field(default_factory=dict, description="The answerability model's inputs, for eval.")
+    strongest_source: StudyType | None = Field(default=None, description="The strongest study type behind the answer.")
 
 
 class Retrieved(BaseModel):
@@ -83,7 +94,13 @@ class Answer(BaseModel):
     answer: str = Field(description="Text with [n] markers that refer to `citations`.")
     citations: list[Citation] = Field(default_factory=list)
     guardrail: GuardDecision = Field(default_factory=GuardDecision)
-    notice: str | None = None
+    notice: str | None = Field(default=None, description="The trial-dose notice, when the answer quotes doses.")
+    stale_notice: str | None = Field(
+        default=None, description="Set when a cited monograph is older than the staleness limit."
+    )
+    suggestions: list[str] = Field(
+        default_factory=list, description="Up to three follow-up questions from the cited monographs' other sections."
+    )
     mode: Mode = "extractive"
     standalone_question: str = ""
     evidence: Evidence | None = None

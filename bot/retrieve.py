@@ -78,14 +78,25 @@ class Retrieval:
 
 
 class Retriever:
+    """`exact_rows`: generations of at most this many chunks are searched exactly in their record copy
+    (one matrix-vector product, no Chroma round trip, and no chromadb import on a cold start); larger
+    ones go through Chroma's HNSW index."""
+
     def __init__(
-        self, store: IndexStore, embedder: Embedder, k_dense: int = 16, k_lexical: int = 16, max_passages: int = 6
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        k_dense: int = 16,
+        k_lexical: int = 16,
+        max_passages: int = 6,
+        exact_rows: int = 20_000,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.k_dense = k_dense
         self.k_lexical = k_lexical
         self.max_passages = max_passages
+        self.exact_rows = exact_rows
 
     def retrieve(
         self,
@@ -149,7 +160,9 @@ class Retriever:
                 Hit(ChunkRecord.from_chroma(i, d, m), cosine=1.0 - float(dist))
                 for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
             ]
-        # Ids and distances only: the rows come from the generation's local copy (bot/records.py).
+        if where is None and snap.records.rows <= self.exact_rows:
+            return [Hit(snap.records.record(row), cosine=cos) for row, cos in snap.records.nearest(qvec, self.k_dense)]
+        # Ids and distances only: the rows come from the generation's local copy (bot/index/records.py).
         got = snap.query(query_embeddings=[qvec], n_results=self.k_dense, where=where, include=["distances"])
         rows = snap.rows(got["ids"][0])
         return [

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     weak_threshold: float = Field(
         default=0.52, description="Evidence score below which an answer is flagged as weakly supported."
     )
+    exact_search_rows: int = Field(
+        default=20_000,
+        ge=0,
+        description="Indexes of at most this many chunks are searched exactly in their memory-mapped record copy; larger ones through Chroma's HNSW index.",
+    )
     top_k: int = Field(default=4, ge=1, le=10, description="Most excerpts cited in one answer.")
 
     db_url: str | None = Field(

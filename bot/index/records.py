@@ -125,6 +125,7 @@ class RecordStore:
         self._subject_rows = (
             _view(np.load(directory / "subject_rows.npy", mmap_mode="r")) if subjects.exists() else None
         )
+        self._dense: np.ndarray | None = None  # float32 copy of the vectors, made on the first exact search
 
     @staticmethod
     def exists(directory: Path) -> bool:
@@ -160,6 +161,19 @@ class RecordStore:
         cosines = self._vectors[rows].astype(np.float32) @ qvec
         top = np.argsort(-cosines, kind="stable")[:k]
         return [(int(rows[i]), float(cosines[i])) for i in top]
+
+    def nearest(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Exact cosine search over every row: (row, cosine), best first. For small generations, where one
+        matrix-vector product is cheaper than a round trip through Chroma (and needs no Chroma at all)."""
+        if self._dense is None:
+            self._dense = np.asarray(self._vectors, dtype=np.float32)
+        if not len(self._dense):
+            return []
+        cosines = self._dense @ qvec
+        k = min(k, len(cosines))
+        top = np.argpartition(-cosines, k - 1)[:k]
+        top = top[np.argsort(-cosines[top], kind="stable")]
+        return [(int(i), float(cosines[i])) for i in top]
 
     def record(self, row: int) -> ChunkRecord:
         a, b = int(self._offsets[row]), int(self._offsets[row + 1])

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,21 @@ class Snapshot:
     """
 
     info: LiveInfo
-    collection: Any
+    opener: Callable[[], Any]  # opens the generation's Chroma collection, on first use only
     lexical: LexicalIndex
-    on_failure: Any = None
-    records: Any = None  # RecordStore: chunk rows read locally by id (see bot/records.py)
+    on_failure: Callable[[], None] | None = None
+    records: RecordStore | None = None  # chunk rows read locally by id (bot/index/records.py)
+    _collection: Any = None
 
-    def _guard(self, call: Any, **kwargs: Any) -> Any:
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection, opened when a question first needs it. A small generation answers from
+        its record copy alone, so a cold `monobot ask` never imports chromadb (about half a second)."""
+        if self._collection is None:
+            self._collection = self._guard(self.opener)
+        return self._collection
+
+    def _guard(self, call: Callable[..., Any], **kwargs: Any) -> Any:
         try:
             return call(**kwargs)
         except Exception as exc:
@@ -238,19 +248,22 @@ class IndexStore:
             if current is not None and current.info.collection == info.collection:
                 self._token = token
                 return current
-            try:
-                collection = self.client.get_collection(info.collection, embedding_function=None)
-            except Exception as exc:
-                raise IndexUnavailable(f"live collection {info.collection} cannot be opened: {exc}") from exc
-            lexical = self._load_lexical(info.collection, collection)
-            records = self._load_records(info, collection)
-            self._snapshot = Snapshot(
-                info=info, collection=collection, lexical=lexical, on_failure=self.forget, records=records
-            )
+            opener = functools.partial(self._open_collection, info.collection)
+            lexical = self._load_lexical(info.collection, opener)
+            records = self._load_records(info, opener)
+            self._snapshot = Snapshot(info=info, opener=opener, lexical=lexical, on_failure=self.forget, records=records)
             self._token = token
             return self._snapshot
 
-    def _load_lexical(self, name: str, collection: Any) -> LexicalIndex:
+    def _open_collection(self, name: str) -> Any:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise IndexUnavailable(f"live collection {name} cannot be opened: {exc}") from exc
+
+    def _load_lexical(self, name: str, opener: Callable[[], Any]) -> LexicalIndex:
         directory = self.lexical_dir(name)
         if (directory / "vocab.json").exists():
             return LexicalIndex.load(directory)
@@ -258,14 +271,14 @@ class IndexStore:
         log.info("building the lexical index for %s from the store", name)
         ids: list[str] = []
         texts: list[str] = []
-        for batch_ids, docs, metas, _ in iter_collection(collection, include=["documents", "metadatas"]):
+        for batch_ids, docs, metas, _ in iter_collection(opener(), include=["documents", "metadatas"]):
             ids.extend(batch_ids)
             texts.extend(embed_text(m["title"], m["section"], d, m["anchor"]) for d, m in zip(docs, metas))
         lexical = LexicalIndex.build(ids, texts)
         lexical.save(directory)
         return LexicalIndex.load(directory)
 
-    def _load_records(self, info: LiveInfo, collection: Any) -> RecordStore | None:
+    def _load_records(self, info: LiveInfo, opener: Callable[[], Any]) -> RecordStore | None:
         directory = self.records_dir(info.collection)
         if RecordStore.exists(directory):
             return RecordStore(directory)
@@ -274,7 +287,7 @@ class IndexStore:
 
         def rows() -> Iterator[tuple[str, str, dict, Any]]:
             for ids, docs, metas, embeddings in iter_collection(
-                collection, include=["documents", "metadatas", "embeddings"]
+                opener(), include=["documents", "metadatas", "embeddings"]
             ):
                 yield from zip(ids, docs, metas, embeddings)
 
