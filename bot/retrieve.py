@@ -139,14 +139,12 @@ class Retriever:
         return hits
 
     def _within(self, snap: Snapshot, qvec: np.ndarray, subjects: list[str]) -> list[Hit]:
-        rows = snap.records.subject_rows(subjects) if snap.records is not None else None
-        if rows is None:
+        records = snap.records
+        rows = records.subject_rows(subjects) if records is not None else None
+        if records is None or rows is None:
             where = {"subject": subjects[0]} if len(subjects) == 1 else {"subject": {"$in": subjects}}
             return self._query(snap, qvec, where)
-        hits = []
-        for row, cosine in snap.records.nearest_in(rows, qvec, self.k_dense):
-            hits.append(Hit(snap.records.record(row), cosine=cosine))
-        return hits
+        return [Hit(records.record(row), cosine=cosine) for row, cosine in records.nearest_in(rows, qvec, self.k_dense)]
 
     def _query(self, snap: Snapshot, qvec: np.ndarray, where: dict | None) -> list[Hit]:
         if snap.records is None:

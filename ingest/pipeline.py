@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.embedding import Embedder, TokenCounter
 from bot.features import FEATURES_VERSION
-from bot.index import SCHEMA_VERSION, ChunkRecord, DocumentEntry, IndexStore, IndexUpdate, UpdateResult
+from bot.index import SCHEMA_VERSION, ChunkRecord, IndexStore
+from bot.index.writer import DocumentEntry, IndexUpdate, UpdateResult
 from bot.settings import Settings
 from bot.text import ANALYZER_VERSION
 

@@ -251,7 +251,9 @@ class IndexStore:
             opener = functools.partial(self._open_collection, info.collection)
             lexical = self._load_lexical(info.collection, opener)
             records = self._load_records(info, opener)
-            self._snapshot = Snapshot(info=info, opener=opener, lexical=lexical, on_failure=self.forget, records=records)
+            self._snapshot = Snapshot(
+                info=info, opener=opener, lexical=lexical, on_failure=self.forget, records=records
+            )
             self._token = token
             return self._snapshot
 
