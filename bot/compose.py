@@ -45,7 +45,17 @@ def citation_for(n: int, passage: Passage) -> Citation:
         section=record.section,
         url=record.url,
         excerpt=passage.text,
-        sources=[Source(n=s["n"], citation=s["citation"], pmid=s.get("pmid")) for s in passage.sources],
+        sources=[
+            Source(
+                n=s["n"],
+                citation=s["citation"],
+                pmid=s.get("pmid"),
+                doi=s.get("doi"),
+                link=s.get("url"),
+                study_type=s.get("study_type"),
+            )
+            for s in passage.sources
+        ],
     )
 
 

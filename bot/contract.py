@@ -26,12 +26,18 @@ class Source(BaseModel):
     n: int = Field(description="The monograph's own reference number, as in the excerpt's [k] markers.")
     citation: str = Field(description="The reference as the monograph lists it.")
     pmid: str | None = Field(default=None, description="PubMed ID, when the reference has one.")
+    doi: str | None = Field(default=None, description="DOI, when the reference has one.")
+    link: str | None = Field(default=None, description="The reference's own http(s) link, when the page gives one.")
     study_type: StudyType | None = Field(default=None, description="What kind of study the reference is.")
 
-    @computed_field(description="PubMed link, when the reference has a PMID.")  # type: ignore[prop-decorator]
+    @computed_field(description="Where to read the source: PubMed, else the DOI resolver, else its own link.")  # type: ignore[prop-decorator]
     @property
     def url(self) -> str | None:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.link
 
 
 class Citation(BaseModel):
