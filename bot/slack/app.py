@@ -1,11 +1,14 @@
 """The Slack app: same chain, same answer object and same feedback store as the web API.
 
 Every listener acknowledges at once and does its work in a Bolt lazy listener, so Slack gets its reply
-within 3 seconds. Answers always go into a thread: a short placeholder first, replaced by the answer
-(chat.update). Slack API errors are retried a bounded number of times (`ratelimited` after its
-Retry-After); if the answer still cannot be posted, a short apology goes into the thread. Nothing a
-handler raises reaches Bolt; what it raised is logged under the project's policy (bot/logs.py): the
-exception type only, the full trace with MONOBOT_DEBUG, never the question in the message.
+within 3 seconds. Nothing runs before the ack that could call Slack: authorization is a local function
+(the configured bot token; no auth.test per request), so an unreachable Slack API costs a logged failure
+after the ack, never a 500 to Slack. Answers always go into a thread: a short placeholder first, replaced
+by the answer (chat.update). Slack API errors are retried by slack_sdk's retry handlers (bot/slack/retry.py:
+`ratelimited` after its Retry-After, 5xx and dropped connections with back-off); if the answer still
+cannot be posted, a short apology goes into the thread. Nothing a handler raises reaches Bolt; what it
+raised is logged under the project's policy (bot/logs.py): the exception type only, the full trace with
+MONOBOT_DEBUG, never the question in the message. Every text sent to Slack is escaped (blocks.escape).
 
 Each message is answered once across processes (claims.Claims), and only this app's own messages
 count as its answers in a thread (identity.BotIdentity).
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -31,12 +35,12 @@ from ..feedback import FeedbackStore, FeedbackUnavailable, UnknownAnswer
 from ..prompts import Prompts
 from ..settings import Settings
 from . import blocks as render
-from . import threads
+from . import home, threads
+from . import retry as retries
 from .claims import Claims
 from .identity import BotIdentity, from_context, slack_salt, user_hash
 
 log = logging.getLogger("monobot.slack")
-MAX_ATTEMPTS = 3
 # "Also send to channel" replies are thread replies too; edits, joins and bot messages are not questions.
 ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast"})
 
@@ -95,6 +99,8 @@ class SlackBot:
                 if settings.slack_api_url
                 else WebClient(token=token)
             )
+        # slack_sdk's retry handlers, sleeping through self.sleep (tests record the waits instead).
+        client.retry_handlers = retries.handlers(lambda seconds: self.sleep(seconds))
         self.client = client
         self.sleep = sleep
         # Claimed in the feedback database, so a retry landing in another worker is not answered twice.
@@ -104,30 +110,19 @@ class SlackBot:
         self._me = BotIdentity()
         self.settled = Settled()
 
-    # -- Slack Web API with bounded retries
+    # -- Slack Web API (retries: the client's retry handlers)
     def call(self, method: str, **kwargs: Any) -> dict:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return getattr(self.client, method)(**kwargs).data
-            except SlackApiError as exc:
-                response = exc.response
-                limited = response.status_code == 429 or response.get("error") == "ratelimited"
-                if attempt == MAX_ATTEMPTS or (not limited and response.status_code < 500):
-                    raise SlackPostFailed(f"{method}: {response.get('error') or response.status_code}") from exc
-                delay = float(response.headers.get("Retry-After", "1")) if limited else 0.5 * attempt
-                log.warning(
-                    "slack %s failed (%s), retrying in %.1f s",
-                    method,
-                    response.get("error") or response.status_code,
-                    delay,
-                )
-                self.sleep(min(delay, 60.0))
-            except Exception as exc:
-                if attempt == MAX_ATTEMPTS:
-                    raise SlackPostFailed(f"{method}: {type(exc).__name__}") from exc
-                log.warning("slack %s failed (%s), retrying", method, type(exc).__name__, exc_info=True)
-                self.sleep(0.5 * attempt)
-        raise SlackPostFailed(method)  # pragma: no cover
+        try:
+            return getattr(self.client, method)(**kwargs).data
+        except SlackApiError as exc:
+            response = exc.response
+            raise SlackPostFailed(f"{method}: {response.get('error') or response.status_code}") from exc
+        except Exception as exc:
+            raise SlackPostFailed(f"{method}: {type(exc).__name__}") from exc
+
+    def message(self, name: str, **fields: object) -> str:
+        """A message from prompts/messages, escaped like every other text sent to Slack."""
+        return render.escape(self.prompts.message(name, **fields))
 
     def me(self, context: Any = None) -> BotIdentity:
         """This app's own ids: from Bolt's context (its cached auth.test), else one auth.test of ours, cached.
@@ -150,7 +145,7 @@ class SlackBot:
     def answer_in_thread(
         self, channel: str, thread_ts: str, question: str, history: list[dict], user: str | None
     ) -> None:
-        placeholder_text = self.prompts.message("slack_placeholder")
+        placeholder_text = self.message("slack_placeholder")
         try:
             placeholder = self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=placeholder_text)
         except SlackPostFailed:
@@ -165,13 +160,19 @@ class SlackBot:
             else:
                 self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=messages[0])
             for extra in messages[1:]:
-                self.call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text[:200], blocks=extra)
+                self.call(
+                    "chat_postMessage",
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=render.truncate(text, 200),
+                    blocks=extra,
+                )
         except Exception:
             log.warning("answer not posted", exc_info=True)  # the type only, or the full trace in debug mode
             self._apologise(channel, thread_ts, placeholder)
 
     def _apologise(self, channel: str, thread_ts: str, placeholder: dict | None) -> None:
-        text = self.prompts.message("slack_apology")
+        text = self.message("slack_apology")
         try:
             if placeholder is not None:
                 self.call("chat_update", channel=channel, ts=placeholder["ts"], text=text, blocks=[])
@@ -198,7 +199,7 @@ class SlackBot:
             log.info(
                 "thread %s longer than %d pages; history is from its first pages only", thread_ts, threads.MAX_PAGES
             )
-        placeholder = self.prompts.message("slack_placeholder")
+        placeholder = self.message("slack_placeholder")
         turns = threads.history(messages, me, current_ts, placeholder, self.settings.max_history_turns)
         return turns, threads.bot_has_replied(messages, me)
 
@@ -241,6 +242,9 @@ class SlackBot:
     def on_command(self, command: dict, respond: Callable[..., Any]) -> None:
         logs.request_id.set(f"slack-command-{command.get('trigger_id', '')}")
         text = command.get("text", "").strip()
+        if text.lower() in ("", "help", "?"):
+            self._respond(respond, text=self.message("slack_help"), response_type="ephemeral")
+            return
         public = text.lower().startswith("share ")
         question = text[6:].strip() if public else text
         try:
@@ -252,10 +256,24 @@ class SlackBot:
             )
         except Exception:
             log.warning("slash command failed", exc_info=True)
-            try:
-                respond(text=self.prompts.message("slack_apology"), response_type="ephemeral")
-            except Exception:
-                log.error("could not respond to the slash command", exc_info=True)
+            self._respond(respond, text=self.message("slack_apology"), response_type="ephemeral")
+
+    @staticmethod
+    def _respond(respond: Callable[..., Any], **kwargs: Any) -> None:
+        try:
+            respond(**kwargs)
+        except Exception:
+            log.error("could not respond to the slash command", exc_info=True)
+
+    def on_home_opened(self, event: dict) -> None:
+        """Publish the App Home tab: what the bot covers (the index's subjects) and how to ask."""
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        intro = self.message("slack_home")
+        try:
+            self.call("views_publish", user_id=event["user"], view=home.view(intro, home.covered(self.bot.store)))
+        except SlackPostFailed:
+            log.warning("could not publish the App Home tab", exc_info=True)
 
     def on_feedback(self, body: dict, action: dict, respond: Callable[..., Any]) -> None:
         rating = "up" if action.get("action_id") == "monobot_feedback_up" else "down"
@@ -264,22 +282,39 @@ class SlackBot:
             self.feedback.record_feedback(
                 action.get("value", ""), rating, "slack", user_hash=user_hash(user, self.salt)
             )
-            text = self.prompts.message("slack_feedback_thanks", rating="👍" if rating == "up" else "👎")
+            text = self.message("slack_feedback_thanks", rating="👍" if rating == "up" else "👎")
         except (FeedbackUnavailable, UnknownAnswer, ValueError):
             log.warning("feedback not recorded", exc_info=True)
-            text = self.prompts.message("slack_feedback_failed")
+            text = self.message("slack_feedback_failed")
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
         except Exception:
             log.warning("could not acknowledge feedback", exc_info=True)
 
     # -- wiring
+    def authorize(self, enterprise_id: str | None = None, team_id: str | None = None) -> AuthorizeResult:
+        """Bolt's authorization without a Slack call: the configured token, and our ids when known.
+
+        Bolt's default (SingleTeamAuthorization) calls auth.test before the listener's ack on the first
+        request; with Slack's API unreachable that made every event a 500. The ids are looked up after
+        the ack instead (`me`), and cached.
+        """
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=self.client.token,
+            bot_user_id=self._me.user_id,
+            bot_id=self._me.bot_id,
+        )
+
     def build_app(self) -> App:
         signing = secret(self.settings.slack_signing_secret)
         app = App(
-            client=self.client,
+            # Bolt's own client carries no token: each request's token comes from `authorize` (a client with
+            # one as well makes Bolt warn that the token is ignored). Our Web API calls use self.client.
+            client=WebClient(base_url=self.client.base_url, retry_handlers=self.client.retry_handlers),
             signing_secret=signing,
-            token_verification_enabled=False,
+            authorize=lambda enterprise_id, team_id: self.authorize(enterprise_id, team_id),
             request_verification_enabled=signing is not None,
             ignoring_self_events_enabled=False,  # on_message filters bot messages itself, without an auth.test per event
             process_before_response=False,
@@ -291,6 +326,7 @@ class SlackBot:
         # Bolt injects a listener's arguments by their names, so each listener is a plain function of them.
         app.event("app_mention")(ack=ack, lazy=[self._counted(lambda event, context: self.on_mention(event, context))])
         app.event("message")(ack=ack, lazy=[self._counted(lambda event, context: self.on_message(event, context))])
+        app.event("app_home_opened")(ack=ack, lazy=[self._counted(lambda event: self.on_home_opened(event))])
         app.command("/monobot")(
             ack=ack, lazy=[self._counted(lambda command, respond: self.on_command(command, respond))]
         )
