@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 EXPECT = ("answer", "refuse", "abstain")
 STATUS_FOR = {"answer": "answered", "refuse": "refused", "abstain": "abstained"}
@@ -97,3 +100,86 @@ def load(path: Path) -> tuple[list[Question], list[str]]:
         seen.add(q.id)
         questions.append(q)
     return questions, errors
+
+
+def load_many(paths: list[Path]) -> tuple[list[Question], list[str]]:
+    """Several files as one set (a split's sample + holdout); an id used in two files is an error too."""
+    questions: list[Question] = []
+    errors: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        got, errs = load(path)
+        errors += errs
+        for q in got:
+            if q.id in seen:
+                errors.append(f"{path}: id {q.id!r} is also used in {seen[q.id]}")
+                continue
+            seen[q.id] = path
+            questions.append(q)
+    return questions, errors
+
+
+def select(questions: list[Question], ids: list[str] | None = None, filters: list[str] | None = None) -> list[Question]:
+    """The subset to rerun: `ids` (exact), and `filters` of the form FIELD=GLOB on id, category, expect or doc.
+
+    Several filters must all match; a filter on an unknown field raises QuestionError naming the fields.
+    """
+    wanted = set(ids or [])
+    rules = []
+    for f in filters or []:
+        name, sep, pattern = f.partition("=")
+        if not sep or name not in FILTER_FIELDS:
+            raise QuestionError(f"filter {f!r}: expected FIELD=GLOB with FIELD one of {', '.join(FILTER_FIELDS)}")
+        rules.append((name, pattern))
+    return [
+        q
+        for q in questions
+        if (not wanted or q.id in wanted)
+        and all(fnmatch.fnmatchcase(str(getattr(q, name) or ""), pattern) for name, pattern in rules)
+    ]
+
+
+FILTER_FIELDS = ("id", "category", "expect", "doc", "section")
+
+
+@dataclass
+class Split:
+    """One side of a labelled set: its question files and the corpus folders they are asked over."""
+
+    name: str
+    questions: list[Path]
+    corpus: list[Path]
+    frozen: bool = False  # a frozen test split: only its metrics may reach the terminal
+
+
+@dataclass
+class Suite:
+    name: str
+    description: str
+    splits: list[Split]
+    thresholds: Path | None = None
+
+
+def load_suites(path: Path, root: Path) -> dict[str, Suite]:
+    """eval/suites.yaml: each suite's splits (question files and corpus folders, relative to `root`)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise QuestionError(f"{path}: {exc}") from None
+    suites: dict[str, Suite] = {}
+    for name, body in (raw or {}).get("suites", {}).items():
+        try:
+            splits = [
+                Split(
+                    name=split,
+                    questions=[root / p for p in spec["questions"]],
+                    corpus=[root / p for p in spec["corpus"]],
+                    frozen=bool(spec.get("frozen", False)),
+                )
+                for split, spec in body["splits"].items()
+            ]
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise QuestionError(f"{path}: suite {name!r}: each split needs 'questions' and 'corpus' ({exc})") from None
+        thresholds = body.get("thresholds")
+        suites[name] = Suite(name, body.get("description", ""), splits, root / thresholds if thresholds else None)
+    return suites

@@ -15,7 +15,7 @@ import sys
 
 from bot import __version__
 
-COMMANDS = ["ingest", "ask", "chat", "serve", "slack"]
+COMMANDS = ["ingest", "ask", "chat", "serve", "slack", "status", "docs", "logs", "completion"]
 PLUGIN_GROUP = "monobot.commands"
 
 
