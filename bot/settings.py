@@ -139,6 +139,34 @@ class Settings(BaseSettings):
         default=None,
         description="Salt of the client hashes (rate limits, question log) and Slack user hashes; unset: random per process. Set it to keep hashes stable across workers and restarts.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed; default none: the client is the TCP peer.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0) shared by every worker and host for rate limits; unset: each worker counts in its own memory.",
+    )
+    question_log_required: bool = Field(
+        default=True,
+        description="Answer only when the question log can be written: a lost log row is never acknowledged (503 instead). False: answer and log a warning.",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a request's headers before the connection is closed.",
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client has to send a request's body once its headers are in."
+    )
+    max_connections: int = Field(
+        default=500,
+        ge=1,
+        description="Open connections one worker accepts; further connections get a 503 and are closed at once.",
+    )
+    demo_page: bool = Field(
+        default=True, description="Serve the /demo page (GET / redirects there); off: GET / redirects to /docs."
+    )
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-...).")
     slack_app_token: SecretStr | None = Field(
         default=None, description="Slack app-level token for Socket Mode (xapp-...)."
@@ -155,6 +183,10 @@ class Settings(BaseSettings):
     @property
     def origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def database_url(self) -> str:

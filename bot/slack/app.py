@@ -185,7 +185,9 @@ class SlackBot:
         if not question.strip():
             return Answer(question="", status="abstained", answer=self.prompts.message("slack_empty"), mode="none")
         answer = self.bot.ask(question, history)
-        self.feedback.log_answer(answer, "slack", user_hash(user, self.salt))
+        written = self.feedback.log_answer(answer, "slack", user_hash(user, self.salt))
+        if self.settings.question_log_required:
+            written.result(timeout=self.feedback.write_timeout)  # a lost log row: the apology, not the answer
         return answer
 
     def thread_history(self, channel: str, thread_ts: str, current_ts: str, me: BotIdentity) -> tuple[list[dict], bool]:

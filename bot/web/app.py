@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from anyio import CapacityLimiter
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import logs
 from ..chain import Bot
@@ -21,7 +22,7 @@ from ..settings import Settings, get_settings
 from . import assets, chat, docs_ui, errors, feedback_routes, health
 from .cors import JsonCORSMiddleware
 from .deps import Services
-from .limits import MAX_BODY_BYTES, ClientHasher, RateLimiter, feedback_budget
+from .limits import MAX_BODY_BYTES, ClientHasher, RateLimiter, feedback_budget, storage_for
 from .middleware import BodyGuard, RequestContext
 
 log = logging.getLogger("monobot.web")
@@ -35,12 +36,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         the_bot = bot or build_bot(settings)
+        counts = storage_for(settings.redis_url)  # Redis shared by workers and hosts, or this worker's memory
         app.state.services = Services(
             settings=settings,
             bot=the_bot,
             feedback=feedback or FeedbackStore(settings.database_url),
-            limiter=RateLimiter(settings.rate_limit_per_minute),
-            feedback_limiter=RateLimiter(feedback_budget(settings.rate_limit_per_minute), what="ratings"),
+            limiter=RateLimiter(settings.rate_limit_per_minute, counts),
+            feedback_limiter=RateLimiter(feedback_budget(settings.rate_limit_per_minute), counts, what="ratings"),
             thread_limiter=CapacityLimiter(8),
             client_hash=ClientHasher(settings.client_salt.get_secret_value() if settings.client_salt else None),
         )
@@ -74,8 +76,14 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(RequestContext)
+    if settings.proxies:
+        # X-Forwarded-For believed only from these addresses; outermost, so every layer sees the real client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
     for router in (chat.router, feedback_routes.router, health.router, assets.router):
         app.include_router(router)
+    if settings.demo_page:
+        app.include_router(assets.demo_router)
+    app.include_router(assets.home_router(settings.demo_page))
     if settings.slack_signing_secret is not None:
         try:
             from ..slack.http import build_router

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
+demo_router = APIRouter(include_in_schema=False)  # left out with `serve --no-demo` (MONOBOT_DEMO_PAGE=false)
 
 DEMO_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -37,7 +38,7 @@ async def widget_css() -> Response:
     return _file("widget.css", "text/css; charset=utf-8", **{"Access-Control-Allow-Origin": "*"})
 
 
-@router.get("/demo")
+@demo_router.get("/demo")
 async def demo() -> Response:
     return _file(
         "demo.html",
@@ -46,6 +47,18 @@ async def demo() -> Response:
     )
 
 
-@router.get("/demo/demo.css")
+@demo_router.get("/demo/demo.css")
 async def demo_css() -> Response:
     return _file("demo.css", "text/css; charset=utf-8")
+
+
+def home_router(demo: bool) -> APIRouter:
+    """GET / sends a visitor somewhere useful: the demo page, or the API docs when the demo is off."""
+    home = APIRouter(include_in_schema=False)
+    target = "/demo" if demo else "/docs"
+
+    @home.get("/")
+    async def root() -> Response:
+        return RedirectResponse(target, status_code=307)
+
+    return home

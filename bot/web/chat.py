@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from ..contract import Answer
+from ..feedback import DatabaseUnavailable
 from ..index import IndexUnavailable
 from .deps import Services, services
 from .errors import ApiError, error_responses, request_id
@@ -30,21 +33,37 @@ _SSE_EVENT = {
 }
 
 
+def encodable(value: str) -> str:
+    """Refuse text that is not valid Unicode (a lone surrogate such as "\\ud800" in the JSON).
+
+    JSON allows escaping half a surrogate pair; Python then holds a string no encoder accepts, and the
+    question log, the logs or the response would fail with a 500 far from the cause.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a lone surrogate (not valid Unicode)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(encodable)]
+
+
 class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: Text = Field(max_length=20_000)
 
 
 class ChatRequest(BaseModel):
-    message: str = Field(description="The reader's question.")
+    message: Text = Field(description="The reader's question.")
     history: list[HistoryTurn] = Field(
         default_factory=list, description="Earlier turns of this conversation, oldest first."
     )
 
 
-def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
+async def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
     settings = svc.settings
-    svc.limiter.check(svc.client_hash(request))
+    await svc.limiter.check(svc.client_hash(request))
     message = body.message.strip()
     if not message:
         raise ApiError(422, "invalid_request", "message: the question is empty")
@@ -62,7 +81,7 @@ def _validate(body: ChatRequest, request: Request, svc: Services) -> list[dict]:
 async def _ask(svc: Services, message: str, history: list[dict], request: Request) -> Answer:
     """The chain is synchronous CPU work of a few milliseconds: run it off the event loop."""
     answer = await anyio.to_thread.run_sync(svc.bot.ask, message, history, limiter=svc.thread_limiter)
-    svc.feedback.log_answer(answer, "web", svc.client_hash(request))  # queued; written by a background thread
+    await _logged(svc, svc.feedback.log_answer(answer, "web", svc.client_hash(request)))
     log.info(
         "answered",
         extra={
@@ -75,6 +94,37 @@ async def _ask(svc: Services, message: str, history: list[dict], request: Reques
     return answer
 
 
+async def _logged(svc: Services, written: Future[None]) -> None:
+    """Wait for the question-log row to be committed: an answer whose log row was lost is a 503, not a 200
+    (unless MONOBOT_QUESTION_LOG_REQUIRED is off). Batched by the log's writer thread, so this costs one
+    shared commit, not one per reader."""
+    if not svc.settings.question_log_required:
+        return
+    try:
+        with anyio.fail_after(svc.feedback.write_timeout):
+            await asyncio.wrap_future(written)
+    except (DatabaseUnavailable, TimeoutError):
+        raise ApiError(
+            503,
+            "log_unavailable",
+            "The question log can't be written right now, so no answer is given. Please try again shortly.",
+            {"Retry-After": "5"},
+        ) from None
+
+
+async def _require_log(svc: Services) -> None:
+    """Before a stream commits to 200: the last log write failed and the database still refuses one."""
+    if svc.settings.question_log_required and svc.feedback.failure is not None:
+        reason = await anyio.to_thread.run_sync(svc.feedback.check)
+        if reason is not None:
+            raise ApiError(
+                503,
+                "log_unavailable",
+                "The question log can't be written right now, so no answer is given. Please try again shortly.",
+                {"Retry-After": "5"},
+            )
+
+
 @router.post(
     "/chat",
     response_model=Answer,
@@ -82,7 +132,7 @@ async def _ask(svc: Services, message: str, history: list[dict], request: Reques
     responses=error_responses(413, 422, 429, 503),
 )
 async def chat(body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> Answer:
-    history = _validate(body, request, svc)
+    history = await _validate(body, request, svc)
     return await _ask(svc, body.message.strip(), history, request)
 
 
@@ -132,14 +182,18 @@ async def _require_index(svc: Services) -> None:
 async def chat_stream(
     body: ChatRequest, request: Request, svc: Annotated[Services, Depends(services)]
 ) -> StreamingResponse:
-    history = _validate(body, request, svc)
+    history = await _validate(body, request, svc)
     rid = request_id(request)
     await _require_index(svc)
+    await _require_log(svc)
 
     async def events() -> AsyncIterator[bytes]:
         yield _event("status", {"stage": "searching", "request_id": rid})
         try:
             answer = await _ask(svc, body.message.strip(), history, request)
+        except ApiError as exc:  # the question log failed after the stream began
+            yield _event("error", {"code": exc.code, "message": exc.message, "request_id": rid})
+            return
         except IndexUnavailable:  # the store went away after the check above: the stream has begun
             yield _event(
                 "error",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..contract import FeedbackAck
 from ..feedback import FeedbackUnavailable, UnknownAnswer
+from .chat import Text
 from .deps import Services, services
 from .errors import ApiError, error_responses
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["feedback"])
 class FeedbackRequest(BaseModel):
     answer_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Text | None = Field(default=None, max_length=2000)
 
 
 @router.post(
@@ -29,7 +30,7 @@ class FeedbackRequest(BaseModel):
     responses=error_responses(404, 413, 422, 429, 503),
 )
 async def feedback(body: FeedbackRequest, request: Request, svc: Annotated[Services, Depends(services)]) -> FeedbackAck:
-    svc.feedback_limiter.check(svc.client_hash(request))
+    await svc.feedback_limiter.check(svc.client_hash(request))
     try:
         await anyio.to_thread.run_sync(
             lambda: svc.feedback.record_feedback(

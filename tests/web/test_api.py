@@ -129,7 +129,9 @@ def test_feedback_recorded_unknown_and_invalid(client):
     assert invalid.status_code == 422
 
 
-def test_feedback_database_down_chat_still_answers(sample_settings, bot, tmp_path):
+def test_database_down_no_write_is_acknowledged(sample_settings, bot, tmp_path):
+    """A question log that cannot be written: chat and feedback answer 503 (the lost row is never a 200),
+    /readyz says why; with MONOBOT_QUESTION_LOG_REQUIRED=false chat answers anyway."""
     from fastapi.testclient import TestClient
 
     from bot.feedback import FeedbackStore
@@ -139,9 +141,18 @@ def test_feedback_database_down_chat_still_answers(sample_settings, bot, tmp_pat
     settings = sample_settings.model_copy(update={"rate_limit_per_minute": 1000})
     with TestClient(create_app(settings, bot=bot, feedback=broken)) as c:
         answer = c.post("/api/chat", json={"message": "Is Selank safe?"})
-        assert answer.status_code == 200 and answer.json()["status"] == "answered"
-        fb = c.post("/api/feedback", json={"answer_id": answer.json()["id"], "rating": "up"})
+        assert answer.status_code == 503 and answer.json()["error"]["code"] == "log_unavailable"
+        stream = c.post("/api/chat/stream", json={"message": "Is Selank safe?"})
+        assert stream.status_code == 503 and stream.json()["error"]["code"] == "log_unavailable"
+        fb = c.post("/api/feedback", json={"answer_id": "0" * 32, "rating": "up"})
         assert fb.status_code == 503 and fb.json()["error"]["code"] == "feedback_unavailable"
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "could not be created" in ready.json()["reason"]
+    lenient = settings.model_copy(update={"question_log_required": False})
+    with TestClient(create_app(lenient, bot=bot, feedback=broken)) as c:
+        answer = c.post("/api/chat", json={"message": "Is Selank safe?"})
+        assert answer.status_code == 200 and answer.json()["status"] == "answered"
+        assert c.get("/readyz").status_code == 200
 
 
 def test_health_and_readiness(client):
