@@ -87,6 +87,22 @@ class Settings(BaseSettings):
         le=254,
         description="Most word pieces in one embedded chunk (title and heading prefix included); the model reads at most 256.",
     )
+    max_file_bytes: int = Field(
+        default=5_000_000,
+        ge=1_000,
+        description="Largest monograph file ingest reads, in bytes; checked with stat before reading, a larger file is refused with its size.",
+    )
+    max_table_columns: int = Field(
+        default=64,
+        ge=2,
+        le=10_000,
+        description="Most columns in one table of a monograph; a wider table fails its file with a clear error (each row becomes a chunk, so a huge table would flood the index).",
+    )
+    max_line_chars: int = Field(
+        default=20_000,
+        ge=200,
+        description="Longest line of a text or Markdown monograph, and longest paragraph of an HTML one, in characters; a longer one fails its file with a clear error.",
+    )
 
     llm: str | None = Field(
         default=None,

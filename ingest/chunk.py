@@ -26,12 +26,51 @@ def table_row_text(table: Table, row: list[str]) -> str:
     return _row_line(table.header) + "\n" + _row_line(row)
 
 
-def _pieces(section: Section, fits: Callable[[str], bool]) -> list[tuple[str, str, list[tuple[int, int]]]]:
+class TokenBudget:
+    """Word-piece counts for one section's chunks, each sentence tokenised once.
+
+    The model's tokenizer splits on whitespace before it cuts words into pieces, so a text's count is its
+    sentences' counts added up (plus the fixed cost of the special tokens and the title/heading prefix).
+    A chunk is sized by adding numbers, in time linear in the text; re-encoding the growing chunk once per
+    word made a 1,000-column table take 17 s. A sentence too long for the model is cut by its words' counts
+    (each distinct word tokenised once). A chunk is checked with one real count unless its sum leaves a
+    margin, and a tokenizer whose counts do not add up (byte-level BPE) gets the exact path for that chunk.
+    """
+
+    def __init__(self, count_tokens: Callable[[str], int], prefix: str, max_tokens: int) -> None:
+        self.count_tokens = count_tokens
+        self.prefix = prefix
+        self.max_tokens = max_tokens
+        self.fixed = count_tokens(prefix)  # specials and the prefix, the same for every chunk of the section
+        self._empty = count_tokens("")
+        self._words: dict[str, int] = {}
+
+    def word(self, word: str) -> int:
+        cost = self._words.get(word)
+        if cost is None:
+            cost = self._words[word] = self.count_tokens(word) - self._empty
+        return cost
+
+    def cost(self, text: str) -> int:
+        """Pieces of `text` itself, without the fixed part."""
+        return self.count_tokens(text) - self._empty
+
+    def fits_exactly(self, text: str) -> bool:
+        return self.count_tokens(self.prefix + text) <= self.max_tokens
+
+    @property
+    def room(self) -> int:
+        return self.max_tokens - self.fixed
+
+
+def _pieces(section: Section, budget: TokenBudget) -> list[tuple[str, str, list[tuple[int, int]]]]:
     """(kind, text, sentence spans) per chunk of one section."""
     chunks: list[tuple[str, str, list[tuple[int, int]]]] = []
     buffer: list[str] = []  # sentences, with "\n" marking a paragraph break before a sentence
+    used = 0
 
     def flush() -> None:
+        nonlocal used
         if not buffer:
             return
         text, spans = "", []
@@ -41,59 +80,104 @@ def _pieces(section: Section, fits: Callable[[str], bool]) -> list[tuple[str, st
             start = len(text) + len(sep)
             text += sep + body
             spans.append((start, start + len(body)))
-        chunks.append(("text", text, spans))
         buffer.clear()
-
-    def render(candidate: list[str]) -> str:
-        return " ".join(s.lstrip("\n") for s in candidate)
+        estimate, used = used, 0
+        if estimate + len(spans) <= budget.room or budget.fits_exactly(text):
+            chunks.append(("text", text, spans))
+        else:  # the tokenizer does not add up word by word: size this chunk exactly
+            chunks.extend(_exact_split(text, spans, budget))
 
     for block in section.blocks:
         if isinstance(block, Table):
             flush()
-            for row in block.rows:
-                text = table_row_text(block, row)
-                if fits(text):
-                    chunks.append(("table", text, [(0, len(text))]))
-                else:
-                    header = _row_line(block.header)
-
-                    def fits_row(text: str, header: str = header) -> bool:
-                        return fits(header + "\n" + text)
-
-                    for part in _split_words(_row_line(row), fits_row):
-                        piece = header + "\n" + part
-                        chunks.append(("table", piece, [(0, len(piece))]))
+            chunks.extend(_table_rows(block, budget))
             continue
         assert isinstance(block, Paragraph)
-        sentences = [block.text[a:b] for a, b in sentence_spans(block.text)]
-        for k, sentence in enumerate(sentences):
+        for k, (a, b) in enumerate(sentence_spans(block.text)):
+            sentence = block.text[a:b]
+            cost = budget.cost(sentence)
             marked = ("\n" + sentence) if k == 0 and buffer else sentence
-            if fits(render(buffer + [marked])):
+            if used + cost <= budget.room:
                 buffer.append(marked)
+                used += cost
                 continue
             flush()
-            if fits(sentence):
+            if cost <= budget.room:
                 buffer.append(sentence)
+                used = cost
             else:
-                for part in _split_words(sentence, fits):
-                    chunks.append(("text", part, [(0, len(part))]))
+                chunks.extend(("text", part, [(0, len(part))]) for part in _split_words(sentence, budget, budget.room))
     flush()
     return chunks
 
 
-def _split_words(text: str, fits: Callable[[str], bool]) -> list[str]:
+def _table_rows(table: Table, budget: TokenBudget) -> list[tuple[str, str, list[tuple[int, int]]]]:
+    """One chunk per row with its header row; a row too long for the model is cut at word boundaries."""
+    chunks: list[tuple[str, str, list[tuple[int, int]]]] = []
+    header = _row_line(table.header)
+    header_cost = budget.cost(header)
+    for row in table.rows:
+        text = table_row_text(table, row)
+        estimate = header_cost + budget.cost(_row_line(row))
+        if estimate + 2 <= budget.room or (estimate <= budget.room and budget.fits_exactly(text)):
+            chunks.append(("table", text, [(0, len(text))]))
+            continue
+        for part in _split_words(_row_line(row), budget, budget.room - header_cost):
+            piece = header + "\n" + part
+            chunks.append(("table", piece, [(0, len(piece))]))
+    return chunks
+
+
+def _split_words(text: str, budget: TokenBudget, room: int) -> list[str]:
     """A sentence longer than the model reads: cut at word boundaries rather than let the model truncate it."""
-    parts, current = [], ""
+    parts: list[str] = []
+    current: list[str] = []
+    used = 0
     for word in text.split(" "):
-        candidate = f"{current} {word}".strip()
-        if current and not fits(candidate):
-            parts.append(current)
-            current = word
+        cost = budget.word(word) if word else 0
+        if current and used + cost > room:
+            parts.append(" ".join(current))
+            current, used = [], 0
+        if cost > room:  # one "word" longer than the model reads: unspaced scripts (Japanese, Chinese)
+            parts.extend(_split_chars(word, budget, room))
+            continue
+        current.append(word)
+        used += cost
+    if current:
+        parts.append(" ".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _split_chars(word: str, budget: TokenBudget, room: int) -> list[str]:
+    """A word with no spaces that is too long (a Japanese sentence): cut between characters, each counted once."""
+    parts, start, used = [], 0, 0
+    for i, char in enumerate(word):
+        cost = budget.word(char)
+        if i > start and used + cost > room:
+            parts.append(word[start:i])
+            start, used = i, 0
+        used += cost
+    parts.append(word[start:])
+    return parts
+
+
+def _exact_split(
+    text: str, spans: list[tuple[int, int]], budget: TokenBudget
+) -> list[tuple[str, str, list[tuple[int, int]]]]:
+    """The slow, exact packing, for a tokenizer whose counts do not add up (never the bundled model's)."""
+    out: list[tuple[str, str, list[tuple[int, int]]]] = []
+    current = ""
+    for a, b in spans:
+        sentence = text[a:b]
+        candidate = f"{current} {sentence}".strip()
+        if current and not budget.fits_exactly(candidate):
+            out.append(("text", current, sentence_spans(current)))
+            current = sentence
         else:
             current = candidate
     if current:
-        parts.append(current)
-    return parts
+        out.append(("text", current, sentence_spans(current)))
+    return out
 
 
 def chunk_document(
@@ -104,10 +188,8 @@ def chunk_document(
     for section_index, section in enumerate(document.sections):
         url = document.url + (f"#{section.anchor}" if section.anchor else "")
 
-        def fits(text: str, section: Section = section) -> bool:
-            return count_tokens(embed_text(document.title, section.heading, text, section.anchor)) <= max_tokens
-
-        for chunk_index, (kind, text, spans) in enumerate(_pieces(section, fits)):
+        budget = TokenBudget(count_tokens, embed_text(document.title, section.heading, "", section.anchor), max_tokens)
+        for chunk_index, (kind, text, spans) in enumerate(_pieces(section, budget)):
             key = f"{document.doc}#{section.anchor}#{chunk_index}"
             sources = [document.sources[n].to_dict() for n in cited_numbers(text) if n in document.sources]
             identity = json.dumps([url, document.subject, sources, spans, kind], ensure_ascii=False)

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Bumped when parsing or chunking changes what a file becomes, so an index built the old way parses every
+# file again (part of ingest.pipeline.fingerprint). 2: markdown-it-py/selectolax parsers, heading paths.
+PARSER_VERSION = 2
+
 
 class ParseError(ValueError):
     """Input that cannot become a monograph; the message names what is wrong (the caller adds the file)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one file may hold, so a hostile or broken file fails fast with a clear reason.
+
+    The defaults match bot.settings.Settings (max_file_bytes, max_table_columns, max_line_chars).
+    """
+
+    max_bytes: int = 5_000_000
+    max_table_columns: int = 64
+    max_line_chars: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -20,6 +36,8 @@ class Source:
     title: str = ""
     journal: str = ""
     pmid: str | None = None
+    doi: str | None = None
+    url: str | None = None  # the entry's own link (http/https only), when it has one
 
     def to_dict(self) -> dict:
         return {
@@ -30,6 +48,8 @@ class Source:
             "title": self.title,
             "journal": self.journal,
             "pmid": self.pmid,
+            "doi": self.doi,
+            "url": self.url,
         }
 
 
@@ -49,7 +69,7 @@ Block = Paragraph | Table
 
 @dataclass
 class Section:
-    heading: str
+    heading: str  # the full path below the title, "Interactions › Alcohol", as citations show it
     anchor: str
     blocks: list[Block] = field(default_factory=list)
     line: int | None = field(default=None, compare=False)  # where the heading is, for error messages
@@ -68,3 +88,6 @@ class Document:
     subject: str | None = None
     byline: str | None = None
     sources_heading: str | None = None
+    # What the parse changed or could not place, one line each, for the ingest summary: unresolved
+    # citations (listed once per page), tables kept as text, headings left with no text, a neutralised url.
+    notes: list[str] = field(default_factory=list)

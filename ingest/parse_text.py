@@ -71,7 +71,7 @@ def parse_text(text: str, doc: str, url: str, path: str = "") -> Document:
     title_no = numbered[0][0]
     dek = _dek(lines, title_no)
     rest = numbered[2:] if dek else numbered[1:]
-    builder = DocumentBuilder(doc=doc, title=title, url=url, path=path, dek=dek, empty_sections="error")
+    builder = DocumentBuilder(doc=doc, title=title, url=url, path=path, dek=dek, strict=True)
     texts = [ln for _, ln in rest]
 
     i = 0

@@ -22,10 +22,10 @@ from bot.index.writer import DocumentEntry, IndexUpdate, UpdateResult
 from bot.settings import Settings
 from bot.text import ANALYZER_VERSION
 
-from .blocks import headings, unresolved_citations
+from .blocks import headings
 from .chunk import chunk_document
-from .load import FORMATS, find_files, parse_bytes
-from .model import Document, ParseError
+from .load import FORMATS, find_files, parse_bytes, read_file
+from .model import PARSER_VERSION, Document, Limits, ParseError
 
 
 @dataclass
@@ -89,6 +89,7 @@ def fingerprint(settings: Settings, embedder: TokenCounter) -> str:
         index_model_id(settings, embedder),
         settings.chunk_tokens,
         settings.site_url,
+        PARSER_VERSION,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
@@ -106,6 +107,24 @@ class _Parsed:
     path: str
 
 
+# --- issue 13/16: file caps from Settings, symlinks not followed inside folders, parse notes as warnings ---
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_bytes=settings.max_file_bytes,
+        max_table_columns=settings.max_table_columns,
+        max_line_chars=settings.max_line_chars,
+    )
+
+
+def _read(path: Path, settings: Settings, named: set[Path], follow_symlinks: bool) -> bytes:
+    """A file named on the command line is read as given; one found in a folder never through a symlink
+    unless --follow-symlinks (find_files has already kept only links that stay inside the folder)."""
+    return read_file(path, limits_from(settings), follow_symlinks=follow_symlinks or path in named)
+
+
+# --- end issue 13/16 ---
+
+
 def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenCounter) -> _Parsed:
     """One file's bytes, parsed and chunked: the hash is of exactly these bytes."""
     sha = hashlib.sha256(raw).hexdigest()
@@ -114,7 +133,7 @@ def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenC
         raise ParseError(
             f"unsupported file type '{path.suffix or '(none)'}'; expected one of {', '.join(sorted(FORMATS))}"
         )
-    document = parse_bytes(raw, path, fmt, settings.site_url)
+    document = parse_bytes(raw, path, fmt, settings.site_url, limits_from(settings))
     records = chunk_document(
         document, embedder.count_tokens, settings.chunk_tokens, index_model_id(settings, embedder), doc_hash=sha
     )
@@ -123,17 +142,20 @@ def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenC
     return _Parsed(document, records, sha, str(path.resolve()))
 
 
-def preview(paths: list[Path], settings: Settings, embedder: TokenCounter) -> tuple[dict, list[str]]:
+def preview(
+    paths: list[Path], settings: Settings, embedder: TokenCounter, follow_symlinks: bool = False
+) -> tuple[dict, list[str]]:
     """The dry-run view: how each file would be split, with no index touched.
 
     Only token counts are needed, so `embedder` may be a bot.embedding.TokenCounter: nothing is loaded into,
     exported to or created in the store.
     """
-    files, failures = find_files(paths)
+    files, failures = find_files(paths, follow_symlinks)
+    named = {p for p in paths if p.is_file()}
     documents = []
     for path in files:
         try:
-            parsed = parse_and_chunk(path, path.read_bytes(), settings, embedder)
+            parsed = parse_and_chunk(path, _read(path, settings, named, follow_symlinks), settings, embedder)
         except (ParseError, OSError) as exc:
             failures.append(f"{path}: {exc}")
             continue
@@ -166,6 +188,7 @@ def preview(paths: list[Path], settings: Settings, embedder: TokenCounter) -> tu
                 "headings": headings(doc) + ([doc.sources_heading] if doc.sources_heading else []),
                 "sections": sections,
                 "sources": [s.to_dict() for s in doc.sources.values()],
+                "notes": doc.notes,
             }
         )
     return {"documents": documents}, failures
@@ -180,13 +203,15 @@ def ingest(
     replace_all: bool = False,
     progress: bool | None = None,
     embed_batch: int = 256,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Index every monograph file under `paths`; one line per file that fails, the rest still indexed."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
     report = IngestReport()
-    files, missing = find_files(paths)
+    files, missing = find_files(paths, follow_symlinks)
     report.failures.extend(missing)
+    named = {p for p in paths if p.is_file()}
     update = IndexUpdate(
         store,
         embedder,
@@ -199,19 +224,33 @@ def ingest(
     )
     with update:
         for path in files:
-            _ingest_file(path, update, report, settings, embedder)
+            _ingest_file(
+                path, update, report, settings, embedder, _read_or_fail(path, settings, named, follow_symlinks)
+            )
         result = update.commit(failures=bool(report.failures))
     _fill(report, result)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ingest_file(path: Path, update: IndexUpdate, report: IngestReport, settings: Settings, embedder: Embedder) -> None:
-    resolved = str(path.resolve())
+def _read_or_fail(path: Path, settings: Settings, named: set[Path], follow_symlinks: bool) -> bytes | ParseError:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        report.failures.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return _read(path, settings, named, follow_symlinks)
+    except ParseError as exc:
+        return exc
+
+
+def _ingest_file(
+    path: Path,
+    update: IndexUpdate,
+    report: IngestReport,
+    settings: Settings,
+    embedder: Embedder,
+    raw: bytes | ParseError,
+) -> None:
+    resolved = str(path.resolve())
+    if isinstance(raw, ParseError):
+        report.failures.append(f"{path}: {raw}")
         update.failed(resolved)
         return
     if update.unchanged(resolved, hashlib.sha256(raw).hexdigest()):
@@ -230,8 +269,8 @@ def _ingest_file(path: Path, update: IndexUpdate, report: IngestReport, settings
         update.failed(resolved)
         return
     report.files_parsed += 1
-    for n in unresolved_citations(item.document):
-        report.warnings.append(f"{path}: citation [{n}] has no entry in Sources")
+    for note in item.document.notes:  # one line per kind of loss (unresolved citations listed once), not per marker
+        report.warnings.append(f"{path}: {note}")
     info = {"title": item.document.title, "subject": item.document.subject or "", "url": item.document.url}
     update.put(doc, DocumentEntry(item.path, item.sha256, {r.key: r.id for r in item.records}, info), item.records)
 

@@ -19,6 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="parse and chunk only; the index is not touched")
     p.add_argument("--json", action="store_true", help="print machine-readable output")
     p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symbolic links inside a folder when they point to files inside it (default: skip every link)",
+    )
+    p.add_argument(
         "--replace-all",
         action="store_true",
         help="make PATHs the whole index: documents not found under them are removed",
@@ -46,7 +51,13 @@ def run(args: argparse.Namespace) -> int:
     embedder = get_embedder(settings)
     try:
         report = ingest(
-            args.paths, settings, IndexStore(settings), embedder, replace_all=args.replace_all, progress=args.progress
+            args.paths,
+            settings,
+            IndexStore(settings),
+            embedder,
+            replace_all=args.replace_all,
+            progress=args.progress,
+            follow_symlinks=args.follow_symlinks,
         )
     except RuntimeError as exc:
         return fail(str(exc))
@@ -71,7 +82,7 @@ def _dry_run(args: argparse.Namespace, settings: Settings) -> int:
         counter = TokenCounter(settings.embed_model)
     except ValueError as exc:
         return fail(str(exc))
-    result, failures = preview(args.paths, settings, counter)
+    result, failures = preview(args.paths, settings, counter, follow_symlinks=args.follow_symlinks)
     for line in failures:
         print(f"monobot: {line}", file=sys.stderr)
     if args.json:
