@@ -152,3 +152,89 @@ def test_ingest_prints_the_summary_and_a_forced_progress_bar(run):
     as_json = json.loads(run("ingest", "--json", "--no-progress", str(CORPUS / "semax.txt")).stdout)
     assert {"documents", "sections", "added", "updated", "removed", "unchanged", "seconds"} <= set(as_json)
     assert as_json["unchanged"] == chunks and as_json["documents"] == 1
+
+
+def test_conversations_continue_with_c_and_cid_and_are_listed(run):
+    first = run("ask", "Tell me about BPC-157", "--quiet", stdin="")
+    assert first.returncode == 0, first.stderr
+    assert "[1] " not in first.stdout.replace("[1]", "")  # --quiet: the answer text only, no source list
+    follow = run("ask", "-c", "is there any human evidence?", "--json", stdin="")
+    assert follow.returncode == 0, follow.stderr
+    assert "BPC-157" in json.loads(follow.stdout)["standalone_question"]
+    listed = json.loads(run("logs", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["turns"] == 2 and listed[0]["title"] == "Tell me about BPC-157"
+    cid = listed[0]["id"]
+    shown = run("logs", cid[:5])
+    assert shown.returncode == 0 and "you> is there any human evidence?" in shown.stdout
+    other = run("ask", "--cid", cid[:6], "and in animals?", "--json", stdin="")
+    assert other.returncode == 0, other.stderr
+    assert "BPC-157" in json.loads(other.stdout)["standalone_question"]
+    missing = run("ask", "--cid", "ffffffffff", "hello")
+    assert missing.returncode == 2 and "no conversation" in missing.stderr
+    assert json.loads(run("logs", "--json").stdout)[0]["turns"] == 3
+
+
+def test_question_and_history_from_stdin_and_no_sources(run):
+    piped = run("ask", "--no-sources", stdin="Is Cerebrolysin safe?\n")
+    assert piped.returncode == 0, piped.stderr
+    assert "https://example.org/monographs/" not in piped.stdout and piped.stdout.strip()
+    history = json.dumps([{"role": "user", "content": "Tell me about BPC-157"}, {"role": "assistant", "content": "…"}])
+    proc = run("ask", "is there any human evidence?", "--history", "-", "--json", stdin=history)
+    assert proc.returncode == 0, proc.stderr
+    assert "BPC-157" in json.loads(proc.stdout)["standalone_question"]
+    both = run("ask", "-", "--history", "-", stdin=history)
+    assert both.returncode == 2 and "cannot both" in both.stderr
+
+
+def test_chat_commands_help_reset_and_sources(run):
+    proc = run("chat", stdin="/help\nIs Cerebrolysin safe?\n/sources\n/reset\ny\n/quit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("monobot> ") == 1  # /help, /sources and /reset are never sent as questions
+    assert "/sources" in proc.stdout and "Started a new conversation." in proc.stdout
+    assert proc.stdout.count("https://example.org/monographs/") >= 2  # the answer's sources, then /sources
+
+
+def test_status_docs_list_and_completion(run):
+    empty = run("status")
+    assert empty.returncode == 1 and "not ready" in empty.stdout
+    assert run("ask", "Is Semax safe?", "--quiet", "--no-save").returncode == 0
+    status = json.loads(run("status", "--json").stdout)
+    assert status["ready"] and status["documents"] == 7 and status["chunks"] > 0 and status["generation"] >= 1
+    assert status["model"].startswith("all-minilm") and "abstain_below" in status["thresholds"]
+    assert "last ingest:" in run("status").stdout
+    docs = json.loads(run("docs", "list", "--json").stdout)
+    assert len(docs) == 7 and all(d["sections"] >= 2 and d["chunks"] >= d["sections"] for d in docs)
+    assert "7 monographs" in run("docs", "list").stdout
+    assert json.loads(run("logs", "--json").stdout) == []  # --no-save stored nothing
+    for shell in ("bash", "zsh"):
+        script = run("completion", shell)
+        assert script.returncode == 0 and "--cid" in script.stdout and "eval" in script.stdout
+
+
+def test_every_option_has_help():
+    from bot.cli import build_parser
+
+    def walk(parser):
+        for action in parser._actions:
+            if action.choices and isinstance(action.choices, dict):
+                for sub in action.choices.values():
+                    yield from walk(sub)
+            elif action.option_strings and action.dest != "help":
+                yield parser.prog, action
+
+    missing = [
+        f"{prog} {a.option_strings[0]}"
+        for prog, a in walk(build_parser())
+        if not a.help and prog.split()[1] in ("ask", "chat", "status", "docs", "logs", "completion", "eval")
+    ]
+    assert missing == []
+
+
+def test_a_cold_ask_does_not_import_what_it_does_not_use():
+    code = (
+        "import sys, bot.cli; bot.cli.build_parser('ask');"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy','shtab','chromadb','torch','eval','yaml'}))"
+    )
+    proc = subprocess.run([str(VENV_BIN / "python"), "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
