@@ -285,9 +285,9 @@ def run_suite(
                 tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"monobot-eval-{suite.name}-")))
                 corpora[key] = ingest_corpus(split.corpus, settings, tmp)
                 say(f"ingested {' + '.join(map(_shown, split.corpus))}: {corpora[key].summary['summary']}")
+                # Listed once per corpus, however many splits share it.
+                problems += [f"{' + '.join(map(_shown, split.corpus))}: {line}" for line in corpora[key].problems]
             corpus = corpora[key]
-            for line in corpus.problems:
-                problems.append(f"{split.name} corpus: {line}")
             report, view = _run_split(
                 suite, split, corpus, out / split.name, baseline, ids, filters, progress, compare_to, say
             )
