@@ -91,6 +91,23 @@ def parse_source(n: int, body: str, links: Sequence[tuple[str, str]] = ()) -> So
     )
 
 
+_LITERAL_CITE_LINK_RE = re.compile(r"\[\[(\d+(?:\s*[,–-]\s*\d+)*)\]\]\(#[^()\s]*\)")
+
+
+_LITERAL_IMAGE_RE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+_LITERAL_LINK_RE = re.compile(r"\[([^\[\]]*)\]\((?:[^()]|\([^()]*\))*\)")
+
+
+def literal_citations(text: str) -> str:
+    """Markdown left as text by a converter that did not read it (or a page showing it by mistake):
+    `[[2]](#ref2)` is the marker "[2]", a link is its text, an image is nothing."""
+    if "](" not in text:
+        return text
+    text = _LITERAL_CITE_LINK_RE.sub(r"[\1]", text)
+    text = _LITERAL_IMAGE_RE.sub("", text)
+    return _LITERAL_LINK_RE.sub(r"\1", text)
+
+
 _LINE_END_RE = re.compile(r"""[.!?:;]["'”’)\]]*(?:\[\d+(?:\s*[,–-]\s*\d+)*\])*$""")
 PLAIN_LIST_LINE_CHARS = 60
 _BULLET_RE = re.compile(r"^[•·▪◦‣⁃]\s+")  # a typed bullet glyph is a list marker, not text

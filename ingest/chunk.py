@@ -112,20 +112,40 @@ def _pieces(section: Section, budget: TokenBudget) -> list[tuple[str, str, list[
 
 
 def _table_rows(table: Table, budget: TokenBudget) -> list[tuple[str, str, list[tuple[int, int]]]]:
-    """One chunk per row with its header row; a row too long for the model is cut at word boundaries."""
+    """One chunk per row with its header row. A row too wide for the model is cut into groups of columns,
+    each with its own header cells, so every figure keeps the label that gives it meaning."""
     chunks: list[tuple[str, str, list[tuple[int, int]]]] = []
-    header = _row_line(table.header)
-    header_cost = budget.cost(header)
+    header_cost = budget.cost(_row_line(table.header))
+    head_costs: list[int] | None = None
     for row in table.rows:
         text = table_row_text(table, row)
         estimate = header_cost + budget.cost(_row_line(row))
         if estimate + 2 <= budget.room or (estimate <= budget.room and budget.fits_exactly(text)):
             chunks.append(("table", text, [(0, len(text))]))
             continue
-        for part in _split_words(_row_line(row), budget, budget.room - header_cost):
-            piece = header + "\n" + part
-            chunks.append(("table", piece, [(0, len(piece))]))
+        if head_costs is None:
+            head_costs = [budget.cost(cell) + 1 for cell in table.header]  # "| cell": a pipe is one piece
+        start, used = 0, 2
+        for i, cell in enumerate(row):
+            cost = head_costs[i] + budget.cost(cell) + 1
+            if i > start and used + cost > budget.room:
+                chunks.extend(_column_group(table.header[start:i], row[start:i], budget))
+                start, used = i, 2
+            used += cost
+        chunks.extend(_column_group(table.header[start:], row[start:], budget))
     return chunks
+
+
+def _column_group(
+    header: list[str], cells: list[str], budget: TokenBudget
+) -> list[tuple[str, str, list[tuple[int, int]]]]:
+    head = _row_line(header)
+    text = head + "\n" + _row_line(cells)
+    if budget.fits_exactly(text):
+        return [("table", text, [(0, len(text))])]
+    room = max(budget.room - budget.cost(head), 1)  # one cell longer than the model reads: cut at words
+    pieces = [head + "\n" + part for part in _split_words(_row_line(cells), budget, room)]
+    return [("table", piece, [(0, len(piece))]) for piece in pieces]
 
 
 def _split_words(text: str, budget: TokenBudget, room: int) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .blocks import BYLINE_RE, ENTRY_PREFIX_RE, SOURCE_LINE_RE, DocumentBuilder, split_plain_lines
+from .blocks import BYLINE_RE, ENTRY_PREFIX_RE, SOURCE_LINE_RE, DocumentBuilder, literal_citations, split_plain_lines
 from .chrome import Chrome, chrome
 from .model import Document, Limits, Paragraph, ParseError, Table
 
@@ -47,7 +47,7 @@ class _Walk:
         text = "".join(self.buffer)
         self.buffer.clear()
         for line in split_plain_lines(text.split("\n")):
-            line = " ".join(self.chrome.clean_inline(line).split())
+            line = " ".join(literal_citations(self.chrome.clean_inline(line)).split())
             if not line or self.chrome.is_chrome_line(line):
                 continue
             if len(line) > self.limits.max_line_chars:

@@ -19,7 +19,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from selectolax.lexbor import LexborHTMLParser
 
-from .blocks import BYLINE_RE, ENTRY_PREFIX_RE, SOURCE_LINE_RE, DocumentBuilder, split_plain_lines
+from .blocks import BYLINE_RE, ENTRY_PREFIX_RE, SOURCE_LINE_RE, DocumentBuilder, literal_citations, split_plain_lines
 from .chrome import Chrome, chrome
 from .model import Document, Limits, Paragraph, ParseError, Table
 from .tables import split_cells
@@ -126,7 +126,7 @@ class _State:
 
     def paragraph(self, inline: _Inline) -> None:
         for line in split_plain_lines(inline.text.split("\n")):
-            line = " ".join(self.chrome.clean_inline(line).split())
+            line = " ".join(literal_citations(self.chrome.clean_inline(line)).split())
             if not line or self.chrome.is_chrome_line(line):
                 continue
             if _SOURCE_META_RE.match(line.strip("*_ ")) and not self.builder.byline:
