@@ -6,6 +6,7 @@ import io
 import json
 import logging
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -100,3 +101,86 @@ def test_secrets_read_from_the_environment_never_print():
     settings = Settings(_env_file=None, llm_api_key="sk-from-env-123", slack_bot_token="xoxb-from-env-456")
     shown = repr(settings) + str(settings.model_dump())
     assert "sk-from-env-123" not in shown and "xoxb-from-env-456" not in shown
+
+
+# ---- issue 16 item 3: private data never reaches the log at the default level
+
+QUESTION = "What did the CASTA trial find?"
+MARKERS = (QUESTION, "CASTA trial find", "UPRIVATE9")  # the question text and the Slack user id
+
+
+class EchoingProvider(ScriptedChatModel):
+    """A provider whose error text echoes the whole prompt, as real ones do on a 400."""
+
+
+def echo_failure(messages):
+    raise RuntimeError("Error code: 400 - invalid request: " + " ".join(str(m.content) for m in messages))
+
+
+def test_a_hostile_run_logs_neither_the_question_nor_the_user_id(
+    captured, sample_settings, sample_store, embedder, tmp_path
+):
+    """Web and Slack, at the default level with debug off: an LLM error echoing the prompt, a Slack request
+    with a bad signature and one with a bad timestamp, signed garbage, an event no listener handles, Slack's
+    API failing, and an ordinary answer. No log line may contain the question or the user id."""
+    from ..slack.fake_slack import FakeSlack
+    from ..slack.helpers import live_slack, send_event, signed
+
+    stream = captured(level="INFO", debug=False)
+    bot = build_bot(
+        sample_settings, store=sample_store, embedder=embedder, chat_model=EchoingProvider(script=echo_failure)
+    )
+    fake = FakeSlack().start()
+    try:
+        feedback = FeedbackStore(f"sqlite:///{tmp_path / 'f.db'}")
+        with live_slack(sample_settings, bot, feedback, fake) as server:
+            chat = httpx.post(f"{server.url}/api/chat", json={"message": QUESTION}, timeout=30)
+            assert chat.status_code == 200 and chat.json()["mode"] == "extractive"  # the LLM failed, quietly
+            event = {
+                "type": "app_mention",
+                "user": "UPRIVATE9",
+                "text": f"<@UBOT> {QUESTION}",
+                "ts": "1700007000.000100",
+                "channel": "C1",
+                "channel_type": "channel",
+            }
+            assert send_event(server, event, event_id="EvBadSig", secret="wrong").status_code == 401
+            body = json.dumps({"type": "event_callback", "event": event})
+            bad_ts = {**signed(body, "application/json"), "X-Slack-Request-Timestamp": "soon"}
+            assert httpx.post(f"{server.url}/slack/events", content=body, headers=bad_ts).status_code == 401
+            garbage = f"{{not json {QUESTION} UPRIVATE9"
+            assert (
+                httpx.post(
+                    f"{server.url}/slack/events", content=garbage, headers=signed(garbage, "application/json")
+                ).status_code
+                == 400
+            )
+            unhandled = {"type": "reaction_added", "user": "UPRIVATE9", "reaction": QUESTION, "item": {}}
+            send_event(server, unhandled, event_id="EvUnhandled")
+            fake.fail_next("chat.update", 500, "internal_error", times=3)
+            assert send_event(server, event, event_id="EvAnswer").status_code == 200
+            assert server.slack_bot.settled.wait_for(1), "the listener never finished"
+    finally:
+        fake.stop()
+    text = stream.getvalue()
+    assert "LLM answer rejected" in text and "slack" in text  # the run did log its failures
+    for line in text.splitlines():
+        for marker in MARKERS:
+            assert marker not in line, line
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/chain.py _condense logs the LLMFailure's full text (`%s`, exc) instead of exc.kind; "
+    "a provider error echoing the condense prompt carries the question (owner: the chain)",
+)
+def test_condense_failure_does_not_log_the_prompt(captured, sample_settings, sample_store, embedder):
+    stream = captured(level="INFO", debug=False)
+    bot = build_bot(
+        sample_settings, store=sample_store, embedder=embedder, chat_model=EchoingProvider(script=echo_failure)
+    )
+    history = [{"role": "user", "content": "Is Semax safe?"}, {"role": "assistant", "content": "Mostly [1]."}]
+    bot.ask("and what did the trials find about allergic reactions?", history)
+    text = stream.getvalue()
+    assert "condense fell back" in text  # the condense step did fail, and said so
+    assert "allergic reactions" not in text
