@@ -14,6 +14,7 @@ EVENT_SCOPES = {
     "message.im": "im:history",  # app.event("message") in DMs
     "message.channels": "channels:history",  # thread follow-ups without a mention, public channels
     "message.groups": "groups:history",  # ... and private channels
+    "message.mpim": "mpim:history",  # ... and group DMs
 }
 CALL_SCOPES = {"chat:write", "commands"}  # chat.postMessage/chat.update; /monobot
 
@@ -49,3 +50,9 @@ def test_every_http_mode_url_is_the_bolt_route():
         *(c["url"] for c in manifest["features"]["slash_commands"]),
     ]
     assert urls and all(url.startswith("https://") and url.endswith("/slack/events") for url in urls)
+
+
+def test_manifest_enables_the_home_tab_and_its_event():
+    manifest = load()
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]

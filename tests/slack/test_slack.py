@@ -230,3 +230,51 @@ def test_url_verification_is_answered_for_http_mode_setup(slack, fake):
     )
     assert response.status_code == 200
     assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+
+
+def test_slash_command_help_is_ephemeral_and_asks_nothing(slack, fake, fake_bot):
+    for text in ("help", ""):
+        data = {
+            "command": "/monobot",
+            "text": text,
+            "user_id": "U1",
+            "channel_id": "C1",
+            "team_id": "T1",
+            "response_url": f"{fake.url}/response/h",
+            "trigger_id": "1.2.h",
+            "token": "t",
+        }
+        assert send_form(slack, data).status_code == 200
+    fake.wait_for(lambda f: len(f.calls_to("response_url")) >= 2)
+    for call in fake.calls_to("response_url"):
+        assert call["body"]["response_type"] == "ephemeral" and "/monobot share" in call["body"]["text"]
+    assert fake_bot.calls == []
+
+
+def test_app_home_lists_what_the_index_covers(slack, fake):
+    send_event(slack, {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, event_id="EvHome1")
+    fake.wait_for(lambda f: f.calls_to("views.publish"))
+    body = fake.calls_to("views.publish")[0]["body"]
+    view = body["view"] if isinstance(body["view"], dict) else json.loads(body["view"])
+    assert body["user_id"] == "U1" and view["type"] == "home"
+    assert "Fake" in json.dumps(view)  # the fake index's one monograph
+
+
+def test_group_dm_mention_and_thread_follow_up_are_answered(slack, fake):
+    event = {**mention("Is Semax safe?", ts="1700008000.000100", channel="G1"), "channel_type": "mpim"}
+    assert send_event(slack, event, event_id="EvMpim").status_code == 200
+    update = final_update(fake)
+    assert update["channel"] == "G1"
+    # an unaddressed group-DM message outside a thread is left alone
+    settled = slack.slack_bot.settled.count
+    chatter = {
+        "type": "message",
+        "channel_type": "mpim",
+        "user": "U2",
+        "text": "lunch?",
+        "ts": "1700008001.0",
+        "channel": "G1",
+    }
+    send_event(slack, chatter, event_id="EvMpimChatter")
+    assert slack.slack_bot.settled.wait_for(settled + 1)
+    assert len(fake.calls_to("chat.update")) == 1
