@@ -169,6 +169,7 @@ class DocumentBuilder:
     _path: list[tuple[int, str]] = field(default_factory=list)  # open headings above the current one
     _duplicates: list[int] = field(default_factory=list)
     _stray_sources: Section | None = None
+    _reference_sections: set[int] = field(default_factory=set)  # sections whose content was a reference list
 
     def __post_init__(self) -> None:
         # The text before the first heading is the lead section; it links to the page itself.
@@ -220,6 +221,10 @@ class DocumentBuilder:
             self._stray_sources = self._open(heading, anchor(heading.split(HEADING_SEP)[-1]), self.sources_line, 1)
         self._stray_sources.blocks.append(block)
 
+    def references_here(self) -> None:
+        """The current section holds a reference list under a heading of its own ("Notes"): it is not lost text."""
+        self._reference_sections.add(len(self.sections) - 1)
+
     def source(self, n: int, body: str, links: Sequence[tuple[str, str]] = ()) -> None:
         if n in self.sources:
             if self.strict:
@@ -243,6 +248,8 @@ class DocumentBuilder:
                 continue  # an empty lead holds no text of the file: its label is ours
             elif self.strict:
                 raise ParseError(self._empty_section_message(section))
+            elif i in self._reference_sections:
+                continue
             elif i + 1 < len(self.sections) and self._levels[i + 1] > self._levels[i]:
                 continue  # a parent heading: its children carry it in their path
             else:

@@ -43,10 +43,13 @@ class _Walk:
     buffer: list[str] = field(default_factory=list)
     tables: int = 0
 
-    def flush(self) -> None:
+    def flush(self, verbatim: list[str] | None = None) -> None:
+        """The inline text gathered so far as paragraphs (plain-line lists split); `verbatim` lines (code) as
+        they are, one paragraph each."""
         text = "".join(self.buffer)
         self.buffer.clear()
-        for line in split_plain_lines(text.split("\n")):
+        lines = split_plain_lines(text.split("\n")) if verbatim is None else verbatim
+        for line in lines:
             line = " ".join(literal_citations(self.chrome.clean_inline(line)).split())
             if not line or self.chrome.is_chrome_line(line):
                 continue
@@ -110,6 +113,22 @@ def inline_text(node: LexborNode, chrome_: Chrome) -> tuple[str, list[tuple[str,
             parts.append(" ")
         stack.extend(reversed(_children(current)))
     return " ".join(chrome_.clean_inline("".join(parts)).split()), links
+
+
+def _pre_text(node: LexborNode) -> str:
+    """Preformatted text with its line breaks, whether newlines or `<br>` elements (highlighted code)."""
+    parts: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_text_node:
+            parts.append(current.text(deep=False) or "")
+        elif current.is_element_node:
+            if current.tag == "br":
+                parts.append("\n")
+            else:
+                stack.extend(reversed(_children(current)))
+    return "".join(parts)
 
 
 def _remove_chrome(tree: LexborHTMLParser, body: LexborNode, title: LexborNode | None, ch: Chrome) -> None:
@@ -279,6 +298,8 @@ def _references(node: LexborNode, walk: _Walk) -> None:
     builder = walk.builder
     if builder.sources_heading is None:
         builder.sources_heading = "References"
+    if not builder.in_sources:
+        builder.references_here()
     items = [li for li in node.css("li") if all(inner.mem_id == li.mem_id for inner in li.css("li"))]
     position = 0
     lists = node.css("ol") if node.tag != "ol" else [node]
@@ -294,10 +315,10 @@ def _references(node: LexborNode, walk: _Walk) -> None:
         note = _CITE_NOTE_RE.search(li.attributes.get("id") or "")
         if explicit:
             builder.source(int(explicit.group(1)), explicit.group(2), links)
+        elif node.tag == "ol" or lists:  # the marker shows the position (old MediaWiki ids count from 0)
+            builder.source(position, text, links)
         elif note:
             builder.source(int(note.group(1)), text, links)
-        elif node.tag == "ol" or lists:
-            builder.source(position, text, links)
         else:
             builder.stray_source_text(Paragraph(text))
 
@@ -355,10 +376,7 @@ def _walk(root: LexborNode, walk: _Walk) -> None:
         elif tag == "table" and not _is_layout_table(node):
             _table(node, walk)
         elif tag == "pre":
-            text = node.text(deep=True)
-            for line in text.splitlines():
-                walk.buffer.append(line + "\n")
-            walk.flush()
+            walk.flush(_pre_text(node).splitlines())
         else:
             whole = False
         if whole:
