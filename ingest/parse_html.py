@@ -301,6 +301,13 @@ def _references(node: LexborNode, walk: _Walk) -> None:
     if not builder.in_sources:
         builder.references_here()
     items = [li for li in node.css("li") if all(inner.mem_id == li.mem_id for inner in li.css("li"))]
+    if not items:  # footnotes as paragraphs: <p><sup>22</sup>Text</p>
+        items = [p for p in node.css("p, dd") if p.mem_id != node.mem_id]
+    if not items:  # no entries at all: the text is kept, never dropped with the list
+        text, _ = inline_text(node, walk.chrome)
+        if text:
+            builder.stray_source_text(Paragraph(text))
+        return
     position = 0
     lists = node.css("ol") if node.tag != "ol" else [node]
     start = (lists[0].attributes.get("start") or "1") if lists else "1"

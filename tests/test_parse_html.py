@@ -131,3 +131,12 @@ def test_wide_table_is_refused_with_a_clear_error():
 def test_deep_nesting_does_not_overflow():
     doc = html("<h1>W</h1>" + "<div>" * 5000 + "<p>Deep text.</p>" + "</div>" * 5000)
     assert texts(doc) == ["Deep text."]
+
+
+def test_footnotes_written_as_paragraphs_are_sources():
+    doc = html(
+        '<h1>W</h1><p>Alert fatigue.<sup><a href="#fn22">22</a></sup></p><div class="footnotes">'
+        '<p id="fn22"><sup><a href="#m22">22</a></sup>Sometimes known as alert spam.</p></div>'
+    )
+    assert texts(doc) == ["Alert fatigue.[22]"]
+    assert doc.sources[22].citation == "Sometimes known as alert spam." and not doc.notes
