@@ -87,7 +87,7 @@ def test_empty_store_is_served_not_ready_and_never_auto_ingested(tmp_path):
                 assert time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.2)
         assert ready.status_code == 503 and "empty" in ready.json()["reason"]
-        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200  # redirected to /demo
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5, follow_redirects=True).status_code == 200  # /demo
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=30)
