@@ -132,3 +132,37 @@ def ask(page, question, count):
         timeout=20_000,
     )
     return page.locator(f"{WIDGET} .msg.bot:not(.pending)").nth(count - 1)
+
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.fixture()
+def sized_page(browser, server):
+    """A page at a named size ('desktop' 1280x800 or 'phone' 390x844), reduced motion unless asked otherwise,
+    so scroll positions are final when read. Contexts close at the end of the test."""
+    contexts = []
+
+    def make(size: str = "desktop", **options):
+        width, height = SIZES[size]
+        phone = size == "phone"
+        options.setdefault("reduced_motion", "reduce")
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, **options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        page.size = size
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shoot(page, name: str) -> None:
+    """artifacts/screenshots/<name>-<width>x<height>.png (a CI artefact, never committed)."""
+    size = page.viewport_size
+    page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"))
