@@ -23,6 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -31,13 +32,14 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from .compose import citation_for, compose, select_lead
 from .contract import Answer, Citation, Evidence, GuardDecision, Mode, Retrieved
 from .embedding import Embedder
-from .evidence import Candidate, assess, candidates
+from .evidence import AnswerabilityModel, Assessor, Candidate, candidates
 from .index import IndexStore
 from .llm import LLMBudget, LLMFailure, LLMWriter, OutputBlocked, active_budget
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
 from .subjects import SubjectMatcher, condense, unknown_names
+from .vocab import Commonness, lexicon_cache
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,7 @@ class Bot:
         self.clock = clock
         self.retriever = Retriever(store, embedder, exact_rows=settings.exact_search_rows)
         self._matchers: dict[str, SubjectMatcher] = {}
+        self._assessor: Assessor | None = None
         steps = [
             ("guard", self._guard),
             ("condense", self._condense),
@@ -200,7 +203,7 @@ class Bot:
                     turn.standalone = self.writer.condense(turn.question, turn.history, turn.budget)
                     turn.subjects = matcher.find(turn.standalone) or turn.subjects
                 except LLMFailure as exc:
-                    log.warning("condense fell back to the deterministic rule: %s", exc)
+                    log.warning("condense fell back to the deterministic rule: %s", exc.kind)
             lexical = self.store.snapshot().lexical
             turn.unknown = unknown_names(
                 turn.question, lambda t: lexical.known(t) or lexical.correct(t) is not None, self.embedder.is_word
@@ -210,19 +213,22 @@ class Bot:
         vector = turn.vector if turn.standalone == turn.question else None
         turn.retrieval = self.retriever.retrieve(turn.standalone, turn.subjects, self._timer(turn), vector=vector)
 
+    def assessor(self) -> Assessor:
+        """The answerability model (prompts/answerability.json) and the word-commonness table it reads,
+        loaded on first use; the table is built into the store's model cache once (ingest builds it)."""
+        if self._assessor is None:
+            model = AnswerabilityModel.load(self.prompts.directory / "answerability.json")
+            lexicon = Commonness.load(lexicon_cache(self.settings))
+            self._assessor = Assessor(
+                model, lexicon, self.embedder.is_word, self.settings.abstain_threshold, self.settings.weak_threshold
+            )
+        return self._assessor
+
     def _assess(self, turn: Turn) -> None:
         assert turn.retrieval is not None
         with self._timer(turn)("compose"):
             turn.candidates = candidates(turn.retrieval)
-            turn.evidence = assess(
-                turn.retrieval,
-                turn.candidates,
-                turn.question,
-                turn.unknown,
-                self.settings.abstain_threshold,
-                self.settings.weak_threshold,
-                self.embedder.is_word,
-            )
+            turn.evidence = self.assessor().assess(turn.retrieval, turn.candidates, turn.unknown)
         if turn.evidence.level == "none":
             turn.answer = self._abstain(turn, turn.evidence)
 
@@ -291,10 +297,11 @@ class Bot:
         subjects = sorted(self.store.snapshot().info.subjects, key=str.lower)
         shown = subjects[:8] + ([f"{len(subjects) - 8} more"] if len(subjects) > 8 else [])
         covered = ", ".join(shown[:-1]) + (f" and {shown[-1]}" if len(shown) > 1 else "".join(shown))
+        message = "out_of_scope" if ev.reason.startswith("out of scope") else "abstain"
         return Answer(
             question=turn.question,
             status="abstained",
-            answer=self.prompts.message("abstain", subjects=covered or "no drugs yet"),
+            answer=self.prompts.message(message, subjects=covered or "no drugs yet"),
             guardrail=turn.guard,
             mode="none",
             standalone_question=turn.standalone,

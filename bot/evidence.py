@@ -1,21 +1,53 @@
-"""Do the monographs answer this question? Sentence candidates and the one place the abstain decision is made.
+"""Do the monographs answer this question? Sentence candidates, and the one place the abstain decision is made.
 
-Dense similarity of the best passage and sentence says how close the monographs come to the question;
-lexical coverage of the question's topic words says whether they are about what was asked. A question
-naming a subject is close to every chunk about that subject, so dense similarity alone would answer
-"Is Cerebrolysin safe in pregnancy?" from the nearest safety paragraph.
+The decision is a calibrated model over several signals, not a rule about one missing word:
+
+- how close the monographs come (dense cosine of the best passage and of the best sentence);
+- how much of the question's *topic* the top passages contain: its content words, each weighted by how
+  telling it is (a rare or health word counts, an ordinary English word like "made" or "harm" barely
+  does; wordfreq's frequencies), matched after stemming, British/American spelling, the reader-language
+  groups of prompts/vocab/lay_clinical.yaml, and typo correction;
+- the most telling topic word the passages lack, and whether the corpus uses it anywhere at all;
+- whether the question names a covered subject, or a drug-like name no monograph uses;
+- whether it is about health or drugs at all (an off-topic question gets a scope message).
+
+A logistic model over these, fitted and calibrated on the dev question sets by eval/answerability.py,
+turns them into the probability that the monographs answer the question. Its weights and the thresholds
+for "weak" and "abstain" are data (prompts/answerability.json). Every answer records its signals, so
+eval can attribute each abstention to what decided it.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
+
+from . import vocab
 from .contract import Evidence, Level
 from .fuzzy import edit_distance
+from .index import LexicalIndex
 from .retrieve import Retrieval
-from .text import expand, figures, normalize, terms
+from .text import expand, figures, iter_words, normalize, terms
+from .vocab import Commonness
+
+FEATURES = (
+    "chunk",
+    "sentence",
+    "coverage",
+    "gap",
+    "key_missing",
+    "unknown_gap",
+    "subject",
+    "unknown_name",
+    "health",
+    "figure",
+)
 
 
 @dataclass
@@ -26,11 +58,13 @@ class Candidate:
     text: str
     score: float
     cosine: float
+    section: str = ""
 
 
 _QUANTITY_RE = re.compile(
-    r"\b(how (many|much|often|long|common|likely)|what (percentage|proportion|share|number|rate|dose|doses)|risk ratio|odds|rate|rates|"
-    r"percent|percentage|figure|figures|number|numbers|estimate|interval|rr|ci|statistic\w*|incidence|frequency)\b",
+    r"\b(how (many|much|often|long|common|likely)|what (percentage|proportion|share|number|rate)|risk ratio|odds|"
+    r"rate|rates|percent|percentage|figure|figures|number|numbers|estimate|interval|rr|ci|statistic\w*|incidence|"
+    r"frequency)\b",
     re.I,
 )
 
@@ -39,18 +73,100 @@ def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY_RE.search(question))
 
 
+# -- the question's words
+
+
+@dataclass(frozen=True)
+class Word:
+    raw: str  # as typed, lowercased
+    stem: str
+    salience: float  # how much this word says about the topic: 0.1 (ordinary English) .. 1.0 (rare or health)
+    health: bool  # in the reader-language health vocabulary
+
+
+@dataclass
+class QuestionWords:
+    topic: list[Word]  # content words, the subject's own words left out
+    subject_named: bool
+    health_share: float
+
+
+def _salience(zipf: float, health: bool, nominal: bool) -> float:
+    """How much a word says about the question's topic. Health words and rare words name it; a noun
+    names it even when common ("insurance", "hair"); common verbs, adjectives and adverbs ("made",
+    "reduce", "weird", "according") carry the question's form, not its topic."""
+    rarity = min(1.0, max(0.1, (5.5 - zipf) / 2.5))
+    if health:
+        return max(rarity, 0.6)
+    return max(rarity, 0.45) if nominal else min(rarity, 0.2)
+
+
+def _domain(stem: str, raw: str, lexical: LexicalIndex, lexicon: Commonness) -> bool:
+    """The corpus uses the word far more than English at large does (a trial name like "CARS", "placebo")."""
+    share = lexical.doc_share(stem)
+    if share <= 0.0:
+        return False
+    english = min(1.0, 100 * 10 ** (lexicon(raw) - 9))  # chance a ~100-word passage uses it, from its Zipf value
+    return share > 3 * english
+
+
+def question_words(question: str, subjects: list[str], lexical: LexicalIndex, lexicon: Commonness) -> QuestionWords:
+    subject_stems = {t for s in subjects for t in terms(s)}
+    groups = vocab.groups()
+    seen: set[str] = set()
+    topic: list[Word] = []
+    healthy = total = 0
+    for raw in map(vocab.respell, iter_words(question)):
+        if raw in vocab.stopwords() or raw.isdigit() or len(raw) < 2:
+            continue
+        s = vocab.stem(raw)
+        if s in seen:
+            continue
+        seen.add(s)
+        total += 1
+        is_subject = s in subject_stems or (len(s) >= 6 and any(edit_distance(s, x, 2) <= 2 for x in subject_stems))
+        health = is_subject or s in groups.words or s in groups.phrases_of
+        healthy += health or _domain(s, raw, lexical, lexicon)
+        if not is_subject:
+            topic.append(Word(raw, s, _salience(lexicon(raw), health, lexicon.nominal(raw)), health))
+    return QuestionWords(topic, bool(subjects), healthy / total if total else 0.0)
+
+
+def _covered(word: Word, present: set[str], lexical: LexicalIndex, is_word: Callable[[str], bool]) -> bool:
+    if vocab.groups().covered(word.stem, present):
+        return True
+    fixed = None if is_word(word.raw) else lexical.correct(word.stem)  # "memmory" -> "memori"; never "shelf" -> "self"
+    if fixed is not None and vocab.groups().covered(fixed, present):
+        return True
+    # "russia" meets "russian", "older" meets "old": a shared start of at least five letters.
+    return len(word.stem) >= 5 and any(
+        len(w) >= 5 and (w.startswith(word.stem) or word.stem.startswith(w)) for w in present
+    )
+
+
+# -- candidates: sentences that could lead the answer
+
+
 def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]:
+    """Every quotable sentence of the top passages, scored for leading the answer.
+
+    Its own cosine to the question, its passage's, its share of the question's (expanded) terms, and a
+    bonus when its section heading is where the question's intent is answered ("who should avoid" ->
+    contraindications), so the answer leads with the passage that answers what was asked.
+    """
     qvec = retrieval.vector
     lexical = retrieval.snapshot.lexical
     subject_terms = {t for s in retrieval.subjects for t in terms(s)}
     qterms = [t for t in dict.fromkeys(terms(retrieval.query)) if t not in subject_terms]
     weights = {t: lexical.term_idf(t) for t in qterms}
     total = sum(weights.values()) or 1.0
+    wanted = vocab.asked_intents(qterms)
     digit_bonus = 0.06 if asks_quantity(retrieval.query) else 0.015
     out: list[Candidate] = []
     for p_index, passage in enumerate(retrieval.passages[:limit_passages]):
         for hit in passage.hits:
             record = hit.record
+            heading_bonus = 0.06 if wanted and _finds(wanted, record.section) else 0.0
             vectors = record.sentence_vectors
             infos = record.infos()
             cosines = vectors @ qvec if vectors is not None and len(vectors) == len(infos) else None
@@ -58,229 +174,26 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
                 if info.skip:
                     continue
                 s_cos = float(cosines[k]) if cosines is not None else hit.cosine
-                overlap = sum(w for t, w in weights.items() if t in info.terms) / total
+                overlap = sum(w for t, w in weights.items() if vocab.groups().covered(t, info.terms)) / total
                 score = (
                     0.5 * s_cos
                     + 0.3 * hit.cosine
                     + 0.2 * overlap
                     + info.bonus
                     + digit_bonus * info.digit
+                    + heading_bonus
                     - 0.01 * p_index
                 )
-                out.append(Candidate(p_index, record.chunk_index, k, info.text, score, s_cos))
+                out.append(Candidate(p_index, record.chunk_index, k, info.text, score, s_cos, record.section))
     return out
 
 
-# Words that carry the question's form, not its topic: they must not count as lexical support.
-_GENERIC = frozenset(
-    [
-        "find",
-        "found",
-        "show",
-        "showed",
-        "say",
-        "said",
-        "tell",
-        "know",
-        "mean",
-        "use",
-        "used",
-        "using",
-        "take",
-        "taking",
-        "took",
-        "help",
-        "helps",
-        "helped",
-        "work",
-        "works",
-        "worked",
-        "good",
-        "bad",
-        "thing",
-        "things",
-        "get",
-        "make",
-        "give",
-        "gave",
-        "given",
-        "does",
-        "did",
-        "way",
-        "ways",
-        "much",
-        "many",
-        "lot",
-        "anything",
-        "something",
-        "someone",
-        "people",
-        "person",
-        "really",
-        "actually",
-        "ever",
-        "long",
-        "soon",
-        "often",
-        "giving",
-        "look",
-        "looks",
-        "looked",
-        "like",
-        "relevant",
-        "usual",
-        "usually",
-        "seen",
-        "see",
-        "cause",
-        "causes",
-        "caused",
-        "conclude",
-        "concluded",
-        "consist",
-        "consists",
-        "happen",
-        "happens",
-        "happened",
-        "alongside",
-        "recommendation",
-        "recommend",
-        "copy",
-        "fix",
-        "start",
-        "started",
-        "exist",
-        "exists",
-        "kind",
-        "type",
-        "sort",
-        "part",
-        "stuff",
-        "true",
-        "real",
-        "wat",
-        "whats",
-        "wats",
-        "ppl",
-        "u",
-        "ur",
-        "r",
-        "pls",
-        "plz",
-        "thx",
-        "abt",
-        "bc",
-        "cuz",
-        "gonna",
-        "wanna",
-        "tho",
-        "what",
-        "which",
-        "shouldn",
-        "couldn",
-        "wouldn",
-        "didn",
-        "doesn",
-        "isn",
-        "aren",
-        "wasn",
-        "weren",
-        "don",
-        "won",
-        "hasn",
-        "haven",
-        "concern",
-        "concerns",
-        "worry",
-        "worries",
-        "issue",
-        "issues",
-        "problem",
-        "problems",
-        "treatment",
-        "treatments",
-        "treat",
-        "treated",
-        "therapy",
-        "table",
-        "summary",
-        "section",
-        "monograph",
-        "monographs",
-        "page",
-        "article",
-        "site",
-        "text",
-    ]
-)
-STRONG_DENSE = 0.68  # with no topic word of the question in the passages, only a very close paraphrase counts
-LEXICAL_COVERAGE = 0.5  # without a named subject, a rare exact term (a trial name) can carry the question
-LEXICAL_FLOOR = 0.12
-KEY_TERM_DENSE = 0.80  # only a near-verbatim paraphrase may skip a topic word the passages lack
-UNKNOWN_COVERAGE = 0.45  # a word no monograph uses abstains only when little else of the question is covered
-KEY_COVERAGE = 0.75  # below this share of the topic (IDF-weighted), a missing topic word means "not covered"
+def _finds(intents: list[vocab.Intent], heading: str) -> bool:
+    stems = " ".join(vocab.phrase_stems(heading))
+    return any(cue in stems for intent in intents for cue in intent.finds)
 
 
-def _topic(retrieval: Retrieval) -> list[str]:
-    """The question's topic words: not the subject (nor a misspelling of it), not form words, not bare digits."""
-    subject_terms = {t for s in retrieval.subjects for t in terms(s)}
-    out = []
-    for t in dict.fromkeys(terms(retrieval.query)):
-        if t in subject_terms or t in _GENERIC or t.isdigit() or len(t) < 2:
-            continue
-        if len(t) >= 6 and any(edit_distance(t, s, 2) <= 2 for s in subject_terms):
-            continue  # "cerebrolisin"
-        out.append(t)
-    return out
-
-
-def _present(term: str, fixed: str | None, present: set[str]) -> bool:
-    if term in present or (fixed is not None and fixed in present):
-        return True
-    if any(s in present for s in expand([fixed] if fixed else [term])):
-        return True
-    # "old" meets "older", "russia" meets "russian": a shared stem of at least four letters (three for a three-letter word).
-    size = 3 if len(term) == 3 else 4
-    if len(term) >= size:
-        return any(
-            len(w) >= size and (w.startswith(term) or (term.startswith(w) and len(w) >= len(term) - 2)) for w in present
-        )
-    return False
-
-
-def coverage(
-    retrieval: Retrieval, passages: int = 3, is_word: Callable[[str], bool] = lambda w: False
-) -> tuple[float, bool, list[str], list[str]]:
-    """Share (IDF-weighted) of the question's topic words found in the top passages, whether it has any,
-    the missing topic words the corpus never uses anywhere ("pregnancy": nothing to answer from), and the
-    missing ones it uses elsewhere ("Russia", in another monograph: this passage is only near the question)."""
-    lexical = retrieval.snapshot.lexical
-    topic = _topic(retrieval)
-    if not topic:
-        return 1.0, False, [], []
-    present: set[str] = set()
-    for p in retrieval.passages[:passages]:
-        for h in p.hits:
-            present |= h.record.terms()
-    weights = {t: lexical.term_idf(t) for t in topic}
-    total = sum(weights.values()) or 1.0
-    found = 0.0
-    unknown: list[str] = []
-    elsewhere: list[str] = []
-    for t, w in weights.items():
-        # A real word ("shelf") is what the reader meant, not a misspelling of a corpus word ("self").
-        fixed = None if is_word(t) else lexical.correct(t)
-        if _present(t, fixed, present):
-            found += w
-        elif fixed is not None or any(lexical.known_stem(x) for x in expand([t])):
-            elsewhere.append(fixed or t)
-        elif t.isalpha() and ((is_word(t) and len(t) >= 3) or len(t) >= 6):
-            # "modelled", "bigger", "quickly" describe the question more often than they name its topic.
-            (elsewhere if len(t) > 5 and t.endswith(("ed", "er", "ly", "est")) else unknown).append(t)
-        else:
-            found += w * 0.5  # slang or an uncorrectable typo ("ppl"): neither evidence for nor against
-    unknown.sort(key=lambda t: -weights[t])
-    return found / total, True, unknown, elsewhere
+# -- signals and the model
 
 
 def exact_figures(retrieval: Retrieval, passages: int = 3) -> bool:
@@ -294,104 +207,153 @@ def exact_figures(retrieval: Retrieval, passages: int = 3) -> bool:
     return wanted <= found
 
 
-def evidence(
+@dataclass
+class Signals:
+    values: dict[str, float]
+    missing: list[Word] = field(default_factory=list)  # topic words the top passages lack, most telling first
+    unknown: list[Word] = field(default_factory=list)  # ... of which the corpus never uses these
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.values[f] for f in FEATURES], dtype=np.float64)
+
+
+def signals(
     retrieval: Retrieval,
     cands: list[Candidate],
-    abstain: float,
-    weak: float,
-    is_word: Callable[[str], bool] = lambda w: False,
-) -> Evidence:
-    """Do the monographs answer this? Dense similarity, checked against lexical support for the topic.
+    unknown_names: list[str],
+    lexicon: Commonness,
+    is_word: Callable[[str], bool],
+    passages: int = 3,
+) -> Signals:
+    lexical = retrieval.snapshot.lexical
+    words = question_words(retrieval.query, retrieval.subjects, lexical, lexicon)
+    present: set[str] = set()
+    for p in retrieval.passages[:passages]:
+        for h in p.hits:
+            present |= h.record.terms()
+    missing = [w for w in words.topic if not _covered(w, present, lexical, is_word)]
+    missing.sort(key=lambda w: -w.salience)
+    unknown = [
+        w for w in missing if not any(lexical.known(x) for x in expand([w.stem])) and lexical.correct(w.stem) is None
+    ]
+    weight = sum(w.salience for w in words.topic)
+    coverage = 1.0 - (sum(w.salience for w in missing) / weight if weight else 0.0)
+    values = {
+        "chunk": max((p.cosine for p in retrieval.passages[:passages]), default=0.0),
+        "sentence": max((c.cosine for c in cands), default=0.0),
+        "coverage": coverage,
+        "gap": missing[0].salience if missing else 0.0,
+        # the question's most telling word is among the missing ones (1.0), or how close to it they come
+        "key_missing": (missing[0].salience / max(w.salience for w in words.topic)) if missing else 0.0,
+        "unknown_gap": unknown[0].salience if unknown else 0.0,
+        "subject": 1.0 if words.subject_named else 0.0,
+        "unknown_name": 1.0 if unknown_names and not words.subject_named else 0.0,
+        "health": words.health_share,
+        "figure": 1.0 if exact_figures(retrieval, passages) else 0.0,
+    }
+    return Signals(values, missing, unknown)
 
-    A question naming a subject ("Is Cerebrolysin safe in pregnancy?") is close to every chunk about that
-    subject, so dense similarity alone would answer it from the nearest safety paragraph; the words that
-    name its topic ("pregnancy") must also appear in the passages, unless the paraphrase is near-verbatim.
-    An exact figure quoted from a passage ("RR 2.39") is evidence however short the question. Without a
-    subject, an exact rare term (a trial name the small embedding model does not know) can carry the
-    question.
-    """
-    chunk = max((p.cosine for p in retrieval.passages[:3]), default=0.0)
-    sentence = max((c.cosine for c in cands), default=0.0)
-    score = 0.5 * chunk + 0.5 * sentence
-    cov, has_topic, unknown, elsewhere = coverage(retrieval, is_word=is_word)
-    if exact_figures(retrieval):
-        return _evidence(score, chunk, sentence, cov, "strong", "quotes a figure the passages state")
-    if unknown and cov < UNKNOWN_COVERAGE and score < KEY_TERM_DENSE:
-        return _evidence(
-            score,
-            chunk,
-            sentence,
-            cov,
-            "none",
-            f"the monographs never mention {', '.join(repr(m) for m in unknown[:3])}",
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """Calibrated logistic regression over FEATURES: P(the monographs answer the question)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    abstain_below: float  # probability under which the bot abstains
+    weak_below: float  # ... under which an answer opens by saying the evidence is weak
+    offtopic_health: float  # health share under which an unanswerable question gets the scope message
+
+    @classmethod
+    def load(cls, path: Path) -> AnswerabilityModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path}: fitted for features {data['features']}, this monobot computes {list(FEATURES)}")
+        return cls(
+            np.array(data["mean"]),
+            np.array(data["scale"]),
+            np.array(data["coef"]),
+            float(data["intercept"]),
+            float(data["abstain_below"]),
+            float(data["weak_below"]),
+            float(data["offtopic_health"]),
         )
-    if retrieval.subjects and has_topic and cov == 0 and score < STRONG_DENSE:
-        return _evidence(
-            score, chunk, sentence, cov, "none", "the passages about this subject never mention the question's topic"
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        return self.coef * (x - self.mean) / self.scale
+
+    def probability(self, x: np.ndarray) -> float:
+        z = float(self.contributions(x).sum() + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# What a signal that pulled the probability down says, by the direction it pulled in.
+_LOW = {
+    "chunk": "no passage is close to the question",
+    "sentence": "no sentence is close to the question",
+    "coverage": "the passages cover little of the question's topic",
+    "health": "it is not about health or drugs",
+    "subject": "no covered subject is named",
+}
+_HIGH = {
+    "gap": "the passages lack a telling word of the question",
+    "unknown_gap": "the question's topic is not in any monograph",
+    "unknown_name": "it names something no monograph covers",
+}
+
+
+@dataclass
+class Assessor:
+    """Turns signals into the evidence block: level (strong / weak / none), the reason, and what is missing."""
+
+    model: AnswerabilityModel
+    lexicon: Commonness
+    is_word: Callable[[str], bool]
+    abstain_below: float | None = None  # settings override of the model's threshold
+    weak_below: float | None = None
+
+    def assess(self, retrieval: Retrieval, cands: list[Candidate], unknown_names: list[str]) -> Evidence:
+        sig = signals(retrieval, cands, unknown_names, self.lexicon, self.is_word)
+        x = sig.vector()
+        p = self.model.probability(x)
+        values = {k: round(v, 4) for k, v in sig.values.items()} | {"p_answerable": round(p, 4)}
+        abstain = self.model.abstain_below if self.abstain_below is None else self.abstain_below
+        weak = self.model.weak_below if self.weak_below is None else self.weak_below
+        level: Level
+        if sig.values["figure"] or p >= weak:
+            level, reason = "strong", ""
+        elif p >= abstain and cands:
+            level, reason = "weak", self._why(x, p)
+        else:
+            level = "none"
+            offtopic = sig.values["health"] < self.model.offtopic_health and not sig.values["subject"]
+            reason = ("out of scope: " if offtopic else "") + (
+                self._why(x, p) if cands else "no sentence can be quoted"
+            )
+        missing = [w.raw for w in sig.missing if w.salience >= 0.45][:2] if level == "weak" else []
+        return Evidence(
+            score=round(p, 4),
+            chunk=values["chunk"],
+            sentence=values["sentence"],
+            coverage=values["coverage"],
+            level=level,
+            reason=reason,
+            missing=missing,
+            signals=values,
         )
-    if not retrieval.subjects and has_topic and cov >= LEXICAL_COVERAGE and score >= LEXICAL_FLOOR and score < abstain:
-        level: Level = "strong" if cov >= 0.8 else "weak"
-        return _evidence(
-            score, chunk, sentence, cov, level, "matched on exact terms (names the embedding model does not know)"
-        )
-    if score < abstain:
-        return _evidence(score, chunk, sentence, cov, "none", "no passage is close enough to the question")
-    if (elsewhere or unknown) and cov < KEY_COVERAGE:
-        lacking = (unknown + elsewhere)[:3]
-        return _evidence(
-            score,
-            chunk,
-            sentence,
-            cov,
-            "weak",
-            f"the passages do not mention {', '.join(repr(m) for m in lacking)}",
-            lacking,
-        )
-    return _evidence(score, chunk, sentence, cov, "weak" if score < weak else "strong")
 
-
-def _evidence(
-    score: float,
-    chunk: float,
-    sentence: float,
-    coverage: float,
-    level: Level,
-    reason: str = "",
-    missing: list[str] | None = None,
-) -> Evidence:
-    return Evidence(
-        score=round(score, 4),
-        chunk=round(chunk, 4),
-        sentence=round(sentence, 4),
-        coverage=round(coverage, 4),
-        level=level,
-        reason=reason,
-        missing=missing or [],
-    )
-
-
-_COMPARISON = re.compile(r"\b(?:better|worse|safer|stronger|weaker|than|versus|vs\.?|compared?|instead of|or)\b", re.I)
-
-
-def assess(
-    retrieval: Retrieval,
-    cands: list[Candidate],
-    question: str,
-    unknown: list[str],
-    abstain: float,
-    weak: float,
-    is_word: Callable[[str], bool] = lambda w: False,
-) -> Evidence:
-    """The abstain decision, made in one place: level "none" means the bot says the monographs don't cover it.
-
-    `unknown` are names the corpus never uses ("Noopept"): a question about one of them, with no corpus
-    subject named (or comparing one with a subject), is about a drug the monographs do not cover.
-    """
-    ev = evidence(retrieval, cands, abstain, weak, is_word)
-    if unknown and (not retrieval.subjects or _COMPARISON.search(question)):
-        return ev.model_copy(
-            update={"level": "none", "reason": f"names something no monograph mentions: {', '.join(unknown)}"}
-        )
-    if not cands and ev.level != "none":
-        return ev.model_copy(update={"level": "none", "reason": "no sentence in the passages can be quoted"})
-    return ev
+    def _why(self, x: np.ndarray, p: float) -> str:
+        """The signals that pulled the probability down most, for eval's attribution of each abstention."""
+        parts = self.model.contributions(x)
+        said_parts: list[str] = []
+        for i in np.argsort(parts):
+            if parts[i] >= -0.25 or len(said_parts) == 2:
+                break
+            name, high = FEATURES[i], x[i] > self.model.mean[i]
+            text = (_HIGH if high else _LOW).get(name)
+            if text:
+                said_parts.append(text)
+        said = "; ".join(said_parts)
+        return f"p(answerable) {p:.2f}" + (f": {said}" if said else "")

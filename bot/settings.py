@@ -124,12 +124,17 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive answer."
     )
 
-    abstain_threshold: float = Field(
-        default=0.42,
-        description="Evidence score below which the bot abstains (calibrated on eval/questions; see docs/eval.md).",
+    abstain_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Override of the answerability model's probability below which the bot abstains (default: the model's own, in prompts/answerability.json).",
     )
-    weak_threshold: float = Field(
-        default=0.52, description="Evidence score below which an answer is flagged as weakly supported."
+    weak_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Override of the probability below which an answer opens by saying the evidence is weak.",
     )
     exact_search_rows: int = Field(
         default=20_000,

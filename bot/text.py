@@ -1,7 +1,8 @@
 """Text rules shared by ingest and the bot, so both sides cut and match text the same way.
 
-ANALYZER_VERSION names the lexical analyser (tokens, stems, synonyms, figures). BM25 postings and the
-stored chunk terms are made with it, so the index records it and a change rebuilds them.
+ANALYZER_VERSION names the lexical analyser (tokens, stems, synonyms, figures); it includes a hash of the
+vocabulary data (bot/vocab.py). BM25 postings and the stored chunk terms are made with it, so the index
+records it and a change rebuilds them.
 """
 
 from __future__ import annotations
@@ -10,39 +11,14 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-ANALYZER_VERSION = 1
+from . import vocab
+
+ANALYZER_VERSION = f"2-{vocab.analyzer_hash()}"
 
 # Inline source markers: "[1]", "[1][5]", "[2, 3]", "[1-3]" (hyphen or en dash).
 CITE_RE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 CITE_RUN_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
 
-_ABBREVIATIONS = {
-    "al",
-    "e.g",
-    "i.e",
-    "vs",
-    "dr",
-    "prof",
-    "approx",
-    "fig",
-    "no",
-    "vol",
-    "ca",
-    "cf",
-    "etc",
-    "mr",
-    "mrs",
-    "ms",
-    "st",
-    "jr",
-    "sr",
-    "inc",
-    "ltd",
-    "co",
-    "mg",
-    "ml",
-    "resp",
-}
 # A sentence ends at . ! ? (optionally followed by quotes/brackets and citation markers)
 # before whitespace and an opening capital, digit, quote or bracket.
 _BOUNDARY_RE = re.compile(r"""[.!?]["'”’)\]]*(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])*(?=\s+["'“‘(]?[A-Z0-9])""")
@@ -71,13 +47,27 @@ def strip_citations(text: str) -> str:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of one paragraph; citation markers stay with their sentence."""
+    """Character spans of the sentences of one paragraph; citation markers stay with their sentence.
+
+    A line break always ends a sentence (list items and lines of a plain list are never merged), and an
+    abbreviation from prompts/vocab/abbreviations.txt ("aka.", "e.g.", "et al.") never does.
+    """
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        spans.extend((a + offset, b + offset) for a, b in _line_spans(line))
+        offset += len(line) + 1
+    return spans
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
+    known = vocab.abbreviations()
     for match in _BOUNDARY_RE.finditer(text):
         end = match.end()
         word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[start : match.start() + 1])
-        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS and text[match.start()] == ".":
+        if word and word.group(1).lower().rstrip(".") in known and text[match.start()] == ".":
             continue
         if text[start:end].strip():
             spans.append(_trim(text, start, end))
@@ -110,144 +100,7 @@ def slugify(name: str) -> str:
     return anchor(name)
 
 
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "also",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "us",
-        "tell",
-        "know",
-        "like",
-        "get",
-        "got",
-        "ok",
-        "okay",
-        "please",
-        "thanks",
-        "thank",
-    ]
-)
-STOPWORDS = _STOPWORDS  # shared with subject matching
+STOPWORDS = vocab.stopwords()  # shared with subject matching
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _NON_RE = re.compile(r"\bnon[-\s]+([a-z]{3,})")
@@ -261,75 +114,22 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKD", text.translate(_DASHES)).encode("ascii", "ignore").decode().lower()
 
 
-def stem(token: str) -> str:
-    """A deliberately light English stemmer: plurals only, so 'reactions' meets 'reaction' but 'dosing' stays itself."""
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
-
-
-# Lay and clinical words for the same thing; a query term brings its group along (BM25 and overlap scores).
-SYNONYMS = [
-    {"death", "died", "die", "dying", "dead", "fatal", "mortality", "deadly", "kill", "killed"},
-    {"allergy", "allergic", "hypersensitivity", "anaphylaxis", "anaphylactic"},
-    {"safe", "safety", "tolerated", "tolerability", "tolerable"},
-    {"work", "effective", "efficacy", "benefit"},
-    {"dose", "dosing", "dosed", "dosage"},
-    {"pig", "porcine"},
-    {"nasal", "intranasal", "nose"},
-    {
-        "legal",
-        "illegal",
-        "lawful",
-        "approved",
-        "approval",
-        "licensed",
-        "registered",
-        "banned",
-        "prohibited",
-        "allowed",
-        "prescription",
-        "prescribed",
-    },
-    {"buy", "bought", "purchase", "purchased", "sold", "sell", "sells", "selling", "sale", "marketed"},
-    {"america", "american", "usa", "us", "fda"},
-    {"europe", "european", "eu", "ema"},
-    {"memory", "cognition", "cognitive", "focus", "concentration"},
-    {"anxiety", "anxious", "anxiolytic"},
-    {"sleepy", "drowsy", "drowsiness", "sedation", "sedative", "sedating", "sedated", "tired"},
-]
-# Tables abbreviate what prose spells out: both spellings index and match each other.
-_ABBREVIATED = [
-    ("risk ratio", "rr"),
-    ("relative risk", "rr"),
-    ("odds ratio", "or"),
-    ("confidence interval", "ci"),
-    ("adverse event", "ae"),
-]
-_SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+stem = vocab.stem
 
 
 def expand(query_terms: list[str]) -> list[str]:
-    out = list(query_terms)
-    for term in query_terms:
-        out.extend(w for w in sorted(_SYNONYM_OF.get(term, ())) if w not in out)
-    return out
+    """The terms plus the reader-language groups they belong to (prompts/vocab/lay_clinical.yaml)."""
+    return vocab.groups().expand(query_terms)
 
 
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     """Lexical terms for BM25 and overlap scores; hyphenated names also yield their joined form (bpc-157 -> bpc157)."""
     lowered = _NON_RE.sub(r"non\1", normalize(text))  # "non-fatal" is one idea, not "fatal"
-    out = [stem(t) for t in _TOKEN_RE.findall(lowered) if keep_stopwords or t not in _STOPWORDS]
+    words = [vocab.respell(t) for t in _TOKEN_RE.findall(lowered)]
+    out = [stem(t) for t in words if keep_stopwords or t not in STOPWORDS]
     for joined in re.findall(r"\b([a-z]+)[-\s]([0-9]+)\b", lowered):
         out.append(joined[0] + joined[1])
     out.extend(figures(lowered))
-    for phrase, abbreviation in _ABBREVIATED:
-        if abbreviation in out and phrase not in lowered:
-            out.extend(phrase.split())
-        elif phrase in lowered:
-            out.append(abbreviation)
     return out
 
 

@@ -11,6 +11,7 @@
 Ingest hands it parsed records; retrieval reads it. Nothing above it touches collection names or files.
 """
 
+from .lexical import LexicalIndex
 from .model import get_embedder
 from .schema import SCHEMA_VERSION, ChunkRecord, IndexUnavailable, chunk_id, embed_text, vector_key
 from .store import IndexStore, LiveInfo, Snapshot, iter_collection
@@ -20,6 +21,7 @@ __all__ = [
     "ChunkRecord",
     "IndexStore",
     "IndexUnavailable",
+    "LexicalIndex",
     "LiveInfo",
     "Snapshot",
     "chunk_id",

@@ -101,6 +101,11 @@ class LexicalIndex:
             rows = cache[i] = np.sort(self.rows[a:b][top])
         return rows
 
+    def doc_share(self, term: str) -> float:
+        """The share of chunks that contain the term (0.0 for a term the corpus never uses)."""
+        i = self.vocab.get(term)
+        return float(self.indptr[i + 1] - self.indptr[i]) / max(1, len(self.ids)) if i is not None else 0.0
+
     def known(self, term: str) -> bool:
         return term in self.vocab
 

@@ -29,7 +29,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from ..features import FEATURES_VERSION
 from ..settings import Settings
+from ..text import ANALYZER_VERSION
 from ..util import atomic_write_text
 from .lexical import LexicalIndex
 from .records import RecordStore, build_from
@@ -51,6 +53,13 @@ class LiveInfo:
     chunks: int
     created: float
     schema: int = SCHEMA_VERSION
+    features: int = 0  # FEATURES_VERSION and ANALYZER_VERSION the generation's derived files were made with
+    analyzer: str = ""
+
+    @property
+    def current(self) -> bool:
+        """Its stored features and terms are the ones this monobot computes (else they are rebuilt)."""
+        return self.features == FEATURES_VERSION and self.analyzer == ANALYZER_VERSION
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":"))
@@ -190,11 +199,13 @@ class IndexStore:
     def _meta_collection(self) -> Any:
         return self.client.get_or_create_collection(f"{self.prefix}-meta", embedding_function=None)
 
+    # Derived files are named by the analyser and features they were made with: a monobot whose analyser or
+    # features differ builds its own copy once from the store, instead of ranking with stale ones.
     def lexical_dir(self, collection: str) -> Path:
-        return self.root / "lexical" / collection
+        return self.root / "lexical" / f"{collection}~a{ANALYZER_VERSION}"
 
     def records_dir(self, collection: str) -> Path:
-        return self.root / "records" / collection
+        return self.root / "records" / f"{collection}~f{FEATURES_VERSION}~a{ANALYZER_VERSION}"
 
     def manifest_path(self, collection: str) -> Path:
         return self.root / "manifests" / f"{collection}.json"
@@ -353,7 +364,7 @@ class IndexStore:
         for directory in (self.root / "lexical", self.root / "manifests", self.root / "records"):
             if directory.exists():
                 for item in directory.iterdir():
-                    base = item.name.removesuffix(".json")
+                    base = item.name.removesuffix(".json").split("~")[0].lstrip(".")
                     if base.startswith(f"{self.prefix}-g") and base not in keep:
                         if item.is_dir():
                             shutil.rmtree(item, ignore_errors=True)

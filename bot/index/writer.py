@@ -17,6 +17,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..embedding import Embedder
+from ..features import FEATURES_VERSION
+from ..text import ANALYZER_VERSION
 from .lexical import LexicalBuilder, LexicalIndex
 from .records import RecordWriter
 from .schema import ChunkRecord
@@ -241,7 +243,7 @@ class IndexUpdate:
         self._keep_out_of_scope()
         result = self._counts()
         new_ids = {i for e in self.desired.values() for i in e["keys"].values()}
-        if self.live and new_ids == self.old_ids and set(self.desired) == set(self.old):
+        if self.live and self.live.current and new_ids == self.old_ids and set(self.desired) == set(self.old):
             self._discard()
             result.generation = self.live.generation
             if not self.same_fingerprint or any(
@@ -270,6 +272,8 @@ class IndexUpdate:
             docs={doc: self.info[doc] for doc in self.desired if doc in self.info},
             chunks=writer.written,
             created=time.time(),
+            features=FEATURES_VERSION,
+            analyzer=ANALYZER_VERSION,
         )
         self.store.publish(
             info,

@@ -169,11 +169,6 @@ def test_a_hostile_run_logs_neither_the_question_nor_the_user_id(
             assert marker not in line, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/chain.py _condense logs the LLMFailure's full text (`%s`, exc) instead of exc.kind; "
-    "a provider error echoing the condense prompt carries the question (owner: the chain)",
-)
 def test_condense_failure_does_not_log_the_prompt(captured, sample_settings, sample_store, embedder):
     stream = captured(level="INFO", debug=False)
     bot = build_bot(
