@@ -29,9 +29,9 @@ FOLDER_NOTES = {"readme.md", "sources.md", "license.md", "licence.md", "changelo
 def find_files(paths: list[Path], follow_symlinks: bool = False) -> tuple[list[Path], list[str]]:
     """Monograph files under the given paths, sorted, plus one error line per path that is neither.
 
-    A path named on the command line is used as given. Inside a folder, a symbolic link is skipped with a
-    line saying so, unless `follow_symlinks`, and even then only when its target stays inside the folder.
-    The lines name the link, never anything read through it.
+    A symbolic link is skipped with a line saying so, unless `follow_symlinks`, and even then only when its
+    target stays inside the folder searched (for a link named as a path: inside the link's own folder, since
+    a shell glob names links too). The lines name the link, never anything read through it.
     """
     found: list[Path] = []
     errors: list[str] = []
@@ -40,6 +40,8 @@ def find_files(paths: list[Path], follow_symlinks: bool = False) -> tuple[list[P
             files, skipped = _walk_folder(path, follow_symlinks)
             found.extend(files)
             errors.extend(skipped)
+        elif path.is_symlink() and (not follow_symlinks or not _inside(path, path.parent.resolve())):
+            errors.append(_link_message(path, follow_symlinks))  # `ingest corpus/*.txt` names links too
         elif path.is_file():
             found.append(path)
         else:

@@ -169,3 +169,14 @@ def test_unresolved_citations_are_one_summary_line_per_page(tmp_path, counter):
     ]
     texts = [c["text"] for s in result["documents"][0]["sections"] for c in s["chunks"]]
     assert all("](" not in t for t in texts)
+
+
+def test_a_link_named_on_the_command_line_is_not_followed_either(linked_folder, counter):
+    """`monobot ingest corpus/*.txt` names each link as a path of its own."""
+    named = [linked_folder / "etc.txt", linked_folder / "passwd.txt", linked_folder / "alias.md"]
+    files, errors = find_files(named)
+    assert files == [] and len(errors) == 3
+    files, errors = find_files(named, follow_symlinks=True)
+    assert files == [linked_folder / "alias.md"] and len(errors) == 2
+    result, failures = preview(named, Settings(), counter, follow_symlinks=True)
+    assert "root:x" not in json.dumps(result) + "\n".join(failures)
