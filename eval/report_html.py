@@ -323,23 +323,36 @@ def compare_section(view: SplitView) -> str:
 
 def latency_table(view: SplitView) -> str:
     rows = "".join(
-        f"<tr><th scope=row>{e(stage)}</th><td class=num>{fmt(v['p50'])}</td><td class=num>{fmt(v['p95'])}</td><td class=num>{v['n']}</td></tr>"
+        f"<tr><th scope=row>{e(stage)}</th><td class=num>{v['p50']:.1f}</td><td class=num>{v['p95']:.1f}</td><td class=num>{v['n']}</td></tr>"
         for stage, v in view.report["metrics"]["latency_ms"].items()
     )
     return f"<h3>{e(view.name)}: latency by stage (ms)</h3><table><tr><th>stage</th><th>p50</th><th>p95</th><th>n</th></tr>{rows}</table>"
 
 
-def ingest_section(view: SplitView) -> str:
-    ing = view.report.get("ingest")
-    if not ing:
-        return ""
-    problems = "".join(f"<li>{e(p)}</li>" for p in ing.get("problems", []))
-    verdict = (
-        '<span class="badge pass">fully ingested</span>'
-        if ing.get("ok")
-        else f'<span class="badge fail">not fully ingested</span><ul class="problems">{problems}</ul>'
-    )
-    return f"<p><b>{e(view.name)} corpus</b> <code>{e(' + '.join(ing['folders']))}</code>: {e(ing['files'])} files; {e(ing['summary'])} {verdict}</p>"
+def ingest_sections(views: list[SplitView]) -> str:
+    """Each corpus once: a split over the same folders as an earlier one says so instead of repeating it."""
+    seen: dict[tuple[str, ...], str] = {}
+    parts = []
+    for view in views:
+        ing = view.report.get("ingest")
+        if not ing:
+            continue
+        key = tuple(ing["folders"])
+        if key in seen:
+            parts.append(f"<p><b>{e(view.name)} corpus</b>: the same as {e(seen[key])}.</p>")
+            continue
+        seen[key] = view.name
+        problems = "".join(f"<li>{e(p)}</li>" for p in ing.get("problems", []))
+        verdict = (
+            '<span class="badge pass">fully ingested</span>'
+            if ing.get("ok")
+            else f'<span class="badge fail">not fully ingested</span><ul class="problems">{problems}</ul>'
+        )
+        parts.append(
+            f"<p><b>{e(view.name)} corpus</b> <code>{e(' + '.join(ing['folders']))}</code>: "
+            f"{e(ing['files'])} files; {e(ing['summary'])} {verdict}</p>"
+        )
+    return "".join(parts)
 
 
 def plots(view: SplitView) -> str:
@@ -436,9 +449,8 @@ def run_line(view: SplitView) -> str:
 
 def render_page(views: list[SplitView], title: str = "monobot eval report", problems: list[str] | None = None) -> str:
     problem_html = (
-        '<div class="problems"><b>This run is not valid:</b><ul>'
-        + "".join(f"<li>{e(p)}</li>" for p in problems)
-        + "</ul></div>"
+        f'<p class="problems"><b>This run is not valid:</b> its corpus did not fully ingest '
+        f"({len(problems)} problems, listed with the corpus below), so its figures are not comparable.</p>"
         if problems
         else ""
     )
@@ -447,7 +459,7 @@ def render_page(views: list[SplitView], title: str = "monobot eval report", prob
 <title>{e(title)}</title><style>{CSS}</style></head><body>
 <h1>{e(title)}</h1>
 <ul>{"".join(run_line(v) for v in views)}</ul>
-{problem_html}{"".join(ingest_section(v) for v in views)}
+{problem_html}{ingest_sections(views)}
 {gate_summary(views)}
 <h2>Metrics</h2>
 <p class="def">Each metric is defined beside its value. Badges compare the value with the split's CI threshold.</p>
