@@ -18,10 +18,32 @@ from .prompts import Prompts
 from .settings import Settings
 
 
-def default_guard(settings: Settings, prompts: Prompts, embedder: Embedder, chat_model: Any | None) -> Guard:
-    """The guardrail, with an LLM judge for its uncertain band when a chat model is configured."""
+def default_guard(
+    settings: Settings,
+    prompts: Prompts,
+    embedder: Embedder,
+    chat_model: Any | None,
+    store: IndexStore | None = None,
+) -> Guard:
+    """The guardrail, with an LLM judge for the band under its threshold when a chat model is configured.
+
+    Its topic gate reads the live index's subjects, so a new monograph is covered when it is ingested.
+    `store` should be the bot's own store; without it a second handle is opened on the same settings (the
+    same live generation, read twice). The embedder is not needed: the guard scores the vector the chain
+    computes for retrieval, and nothing is embedded at start-up.
+    """
     judge = LLMJudge(chat_model, prompts, settings.llm_timeout) if chat_model is not None else None
-    return Guardrail(prompts, embed=embedder.embed, judge=judge)
+    index = store or IndexStore(settings)
+    cached: dict[str, tuple[str, ...]] = {}
+
+    def subjects() -> tuple[str, ...]:
+        info = index.snapshot().info  # one generation per question; its subjects listed once per generation
+        if info.collection not in cached:
+            cached.clear()
+            cached[info.collection] = tuple(info.subjects)
+        return cached[info.collection]
+
+    return Guardrail(prompts, subjects=subjects, judge=judge)
 
 
 def build_bot(

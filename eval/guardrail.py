@@ -169,3 +169,28 @@ def render(result: dict, show_errors: bool = True) -> str:
             f"- {e['id']} expected {e['expect']}, got {e['got']} ({e['reason']}): {e['question']}" for e in m["errors"]
         ]
     return "\n".join(lines)
+
+
+def rule_report(items: list[Item], guard: Any) -> str:
+    """Each rule's matches on a labelled set: on should-refuse prompts, and on answerable ones (listed)."""
+    from bot.guard.rules import first_hit
+
+    lines = ["| rule | category | language | firm | on should-refuse | on answerable |", "|---|---|---|---|---|---|"]
+    wrong: list[str] = []
+    for rule in guard.rules:
+        hits = {"refuse": 0, "other": 0}
+        for item in items:
+            text = guard.normalizer.views(item.question).full
+            if first_hit([rule], [text], guard.meta) is None:
+                continue
+            if item.expect == "refuse":
+                hits["refuse"] += 1
+            else:
+                hits["other"] += 1
+                wrong.append(f"- {rule.id}: {item.question[:120]!r}")
+        lines.append(
+            f"| {rule.id} | {rule.category} | {rule.language} | {rule.firm} | {hits['refuse']} | {hits['other']} |"
+        )
+    if wrong:
+        lines += ["", "matches on answerable prompts (the topic gate may still stop them):", *wrong]
+    return "\n".join(lines)

@@ -65,7 +65,7 @@ _GENERIC = re.compile(
     re.I,
 )
 _TRIAL = re.compile(
-    r"\b(?:trials?|stud(?:y|ies)|patients|participants|casta|cars|randomi[sz]ed|investigators|researchers)\b", re.I
+    r"\b(?:trials?|stud(?:y|ies)|patients|participants|randomi[sz]ed|investigators|researchers)\b", re.I
 )
 DOSE_FIGURE = re.compile(rf"{_UNIT}", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
