@@ -38,11 +38,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     follow.add_argument(
         "-c", "--continue", dest="cont", action="store_true", help="follow up on the last conversation (default: off)"
     )
-    follow.add_argument("--cid", metavar="ID", help="follow up on conversation ID, or a unique prefix of it")
+    follow.add_argument(
+        "--cid",
+        metavar="ID",
+        help="follow up on conversation ID, or a unique prefix of it (default: a new conversation)",
+    )
     follow.add_argument(
         "--history",
         metavar="FILE",
-        help="history as a JSON list of {role: user|assistant, content}; '-' reads it from standard input",
+        help="history as a JSON list of {role: user|assistant, content}; '-' reads it from standard input (default: none)",
     )
     p.add_argument(
         "--no-save", action="store_true", help="do not store this question and answer as a conversation (default: off)"

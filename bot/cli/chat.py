@@ -42,7 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="continue the last stored conversation (default: start a new one)",
     )
-    follow.add_argument("--cid", metavar="ID", help="continue conversation ID, or a unique prefix of it")
+    follow.add_argument(
+        "--cid", metavar="ID", help="continue conversation ID, or a unique prefix of it (default: a new conversation)"
+    )
     p.add_argument(
         "--no-sources", action="store_true", help="answers without excerpts; /sources shows them (default: shown)"
     )

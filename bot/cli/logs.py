@@ -17,10 +17,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Conversations stored by `monobot ask` and `monobot chat`, newest first. "
         "Continue one with `monobot ask --cid ID` or `monobot chat --cid ID`.",
     )
-    p.add_argument("cid", nargs="?", metavar="ID", help="show this conversation (an id or a unique prefix of one)")
+    p.add_argument(
+        "cid",
+        nargs="?",
+        metavar="ID",
+        help="show this conversation (an id or a unique prefix of one; default: list them)",
+    )
     p.add_argument("-n", "--limit", type=int, default=20, help="most conversations listed (default: 20)")
     p.add_argument("--json", action="store_true", help="print JSON (default: text)")
-    p.add_argument("--no-sources", action="store_true", help="when showing one: answers without their excerpts")
+    p.add_argument(
+        "--no-sources", action="store_true", help="when showing one: answers without their excerpts (default: shown)"
+    )
     add_store_option(p)
     p.set_defaults(handler=run)
 
