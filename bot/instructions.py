@@ -49,7 +49,7 @@ class _Patterns:
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
     """Compiled on first use, not at import (the cold path imports this module)."""
-    data = yaml.safe_load(_VOCABULARY.read_text(encoding="utf-8"))
+    data = yaml.load(_VOCABULARY.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
     def c(pattern: str) -> re.Pattern[str]:
         return re.compile(pattern, re.IGNORECASE)
