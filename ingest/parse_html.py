@@ -304,7 +304,7 @@ def _references(node: LexborNode, walk: _Walk) -> None:
     if not items:  # footnotes as paragraphs: <p><sup>22</sup>Text</p>
         items = [p for p in node.css("p, dd") if p.mem_id != node.mem_id]
     if not items:  # no entries at all: the text is kept, never dropped with the list
-        text, _ = inline_text(node, walk.chrome)
+        text = literal_citations(inline_text(node, walk.chrome)[0]).strip()
         if text:
             builder.stray_source_text(Paragraph(text))
         return
@@ -315,7 +315,7 @@ def _references(node: LexborNode, walk: _Walk) -> None:
     for li in items:
         position += 1
         text, links = inline_text(li, walk.chrome)
-        text = ENTRY_PREFIX_RE.sub("", text).strip()
+        text = ENTRY_PREFIX_RE.sub("", literal_citations(text)).strip()
         if not text:
             continue
         explicit = SOURCE_LINE_RE.match(text)

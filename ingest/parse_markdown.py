@@ -231,7 +231,7 @@ def _list(tokens: list[Token], i: int, end: int, state: _State) -> None:
 def _source_item(number: str, parts: list[_Inline], state: _State) -> None:
     text = " ".join(" ".join(p.text.split()) for p in parts)
     links = [link for p in parts for link in p.links]
-    text = ENTRY_PREFIX_RE.sub("", text).strip()
+    text = ENTRY_PREFIX_RE.sub("", literal_citations(text)).strip()
     explicit = SOURCE_LINE_RE.match(text)
     if explicit:
         state.builder.source(int(explicit.group(1)), explicit.group(2), links)
@@ -318,7 +318,7 @@ def _walk(tokens: list[Token], title_at: int | None, state: _State) -> None:
             end = _close(tokens, i, "footnote_close")
             parts = _item_texts(tokens, i, end, state)
             number = state.footnotes.setdefault(token.meta["id"], _footnote_number(token.meta))
-            text = " ".join(" ".join(p.text.split()) for p in parts)
+            text = literal_citations(" ".join(" ".join(p.text.split()) for p in parts)).strip()
             if text and number not in builder.sources:
                 builder.source(number, text, [link for p in parts for link in p.links])
             i = end + 1
