@@ -8,14 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hsettings
-from hypothesis import strategies as st
 
 from bot.factory import build_bot
 from bot.feedback import FeedbackStore
@@ -102,7 +102,7 @@ def test_failed_ingest_of_hostile_file_leaves_index_unchanged(tmp_path, settings
     assert ingest([corpus], settings, store, embedder, progress=False).ok
     before = store.read_live()
     (corpus / "evil.txt").write_bytes(b"\x00\xff" * 500)
-    (corpus / "ragged.md").write_text("# T\n\n| a | b |\n|---|---|\n| 1 |\n")
+    (corpus / "nul.md").write_bytes(b"# T\n\nText\x00 with NUL bytes\x00\n" * 50)
     report = ingest([corpus], settings, store, embedder, progress=False)
     assert len(report.failures) == 2 and not report.changed
     assert store.read_live() == before
