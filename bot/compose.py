@@ -10,30 +10,61 @@ from __future__ import annotations
 from .contract import Citation, Source
 from .evidence import Candidate
 from .retrieve import Passage, Retrieval
+from .text import readable_row
 
-MAX_LEAD = 4
-LEAD_MARGIN = 0.1
+MAX_LEAD = 4  # sentences in an extractive answer
+RUN = 3  # consecutive sentences quoted from the passage that answers the question
+LEAD_MARGIN = 0.1  # how far below the best sentence another passage's sentence may score and still be quoted
+_ANAPHOR = ("it ", "its ", "this ", "these ", "they ", "their ", "that ", "the trial", "the review", "the study")
 
 
 def select_lead(cands: list[Candidate]) -> list[Candidate]:
-    ranked = sorted(cands, key=lambda c: -c.score)
-    if not ranked:
+    """The answer's sentences: a run from the passage that answers the question, then the best of the rest.
+
+    The passage is chosen by its best sentence together with how much its heading restates the question
+    (a section called "What did the CASTA trial find?" answers "What did CASTA find?" even when its
+    sentences say "Its primary outcome..." and never name the trial). From it, the best sentence and the
+    ones after it in the same chunk are quoted together, so a review's setup is never quoted without its
+    conclusion; a best sentence that starts by pointing back ("Its...", "The trial...") brings the one
+    before it. Other passages' sentences follow while they score within LEAD_MARGIN of the best one.
+    """
+    if not cands:
         return []
-    best = ranked[0].score
-    lead: list[Candidate] = []
-    for cand in ranked:
-        if len(lead) >= MAX_LEAD or cand.score < best - LEAD_MARGIN:
+    best = max(cands, key=lambda c: c.score)
+    by_passage: dict[int, list[Candidate]] = {}
+    for c in cands:
+        by_passage.setdefault(c.passage, []).append(c)
+    lead_passage = max(
+        by_passage, key=lambda p: max(c.score for c in by_passage[p]) + 0.5 * by_passage[p][0].section_bonus
+    )
+    lead = _run(sorted(by_passage[lead_passage], key=lambda c: (c.chunk_ordinal, c.position)))
+    for cand in sorted(cands, key=lambda c: -c.score):
+        if len(lead) >= MAX_LEAD or cand.score < best.score - LEAD_MARGIN:
             break
-        if any(cand.text == other.text for other in lead):
-            continue
-        lead.append(cand)
-    if len(lead) == MAX_LEAD and lead[-1].score < best - LEAD_MARGIN / 2:
-        lead.pop()
-    # Read in a natural order: best passage first, each passage's sentences in page order.
+        if cand.passage != lead_passage and all(cand.text != other.text for other in lead):
+            lead.append(cand)
     first_use: dict[int, int] = {}
     for cand in lead:
         first_use.setdefault(cand.passage, len(first_use))
     return sorted(lead, key=lambda c: (first_use[c.passage], c.chunk_ordinal, c.position))
+
+
+def _run(ordered: list[Candidate]) -> list[Candidate]:
+    """From one passage's sentences in reading order: the best one and those after it in its chunk."""
+    top = max(range(len(ordered)), key=lambda k: ordered[k].score)
+    start = top
+    if (
+        top > 0
+        and ordered[top].text.lower().startswith(_ANAPHOR)
+        and ordered[top - 1].chunk_ordinal == ordered[top].chunk_ordinal
+    ):
+        start = top - 1
+    run = [ordered[start]]
+    for cand in ordered[start + 1 :]:
+        if len(run) >= RUN or cand.chunk_ordinal != run[-1].chunk_ordinal or cand.position != run[-1].position + 1:
+            break
+        run.append(cand)
+    return run
 
 
 def citation_for(n: int, passage: Passage) -> Citation:
@@ -67,5 +98,6 @@ def compose(retrieval: Retrieval, lead: list[Candidate]) -> tuple[str, list[Cita
         if cand.passage not in numbers:
             numbers[cand.passage] = len(numbers) + 1
             citations.append(citation_for(numbers[cand.passage], retrieval.passages[cand.passage]))
-        sentences.append(f"{cand.text} [{numbers[cand.passage]}]")
+        text = readable_row(cand.table_row) if cand.table_row else cand.text
+        sentences.append(f"{text} [{numbers[cand.passage]}]")
     return " ".join(sentences), citations

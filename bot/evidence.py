@@ -59,6 +59,8 @@ class Candidate:
     score: float
     cosine: float
     section: str = ""
+    section_bonus: float = 0.0  # how much its section heading restates the question or its intent
+    table_row: str | None = None  # the row's chunk text, when the sentence is a table row (read as a sentence)
 
 
 _QUANTITY_RE = re.compile(
@@ -147,12 +149,17 @@ def _covered(word: Word, present: set[str], lexical: LexicalIndex, is_word: Call
 # -- candidates: sentences that could lead the answer
 
 
+HEADING_WEIGHT = 0.12  # a section whose heading restates the question ("What did the CASTA trial find?")
+INTENT_WEIGHT = 0.06  # a section where the question's intent is answered ("who should avoid" -> cautions)
+
+
 def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]:
     """Every quotable sentence of the top passages, scored for leading the answer.
 
-    Its own cosine to the question, its passage's, its share of the question's (expanded) terms, and a
-    bonus when its section heading is where the question's intent is answered ("who should avoid" ->
-    contraindications), so the answer leads with the passage that answers what was asked.
+    Its own cosine to the question, its passage's, its share of the question's (expanded) terms, how much
+    of the question its section heading restates, and a bonus when the heading is where the question's
+    intent is answered ("who should avoid" -> contraindications), so the answer leads with the passage that
+    answers what was asked, not the one that merely mentions the drug most.
     """
     qvec = retrieval.vector
     lexical = retrieval.snapshot.lexical
@@ -162,11 +169,16 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
     total = sum(weights.values()) or 1.0
     wanted = vocab.asked_intents(qterms)
     digit_bonus = 0.06 if asks_quantity(retrieval.query) else 0.015
+    groups = vocab.groups()
     out: list[Candidate] = []
     for p_index, passage in enumerate(retrieval.passages[:limit_passages]):
         for hit in passage.hits:
             record = hit.record
-            heading_bonus = 0.06 if wanted and _finds(wanted, record.section) else 0.0
+            heading = set(terms(record.section))
+            restated = sum(w for t, w in weights.items() if groups.covered(t, heading)) / total
+            section_bonus = HEADING_WEIGHT * restated + (
+                INTENT_WEIGHT if wanted and _finds(wanted, record.section) else 0.0
+            )
             vectors = record.sentence_vectors
             infos = record.infos()
             cosines = vectors @ qvec if vectors is not None and len(vectors) == len(infos) else None
@@ -174,17 +186,29 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
                 if info.skip:
                     continue
                 s_cos = float(cosines[k]) if cosines is not None else hit.cosine
-                overlap = sum(w for t, w in weights.items() if vocab.groups().covered(t, info.terms)) / total
+                overlap = sum(w for t, w in weights.items() if groups.covered(t, info.terms)) / total
                 score = (
                     0.5 * s_cos
                     + 0.3 * hit.cosine
                     + 0.2 * overlap
                     + info.bonus
                     + digit_bonus * info.digit
-                    + heading_bonus
+                    + section_bonus
                     - 0.01 * p_index
                 )
-                out.append(Candidate(p_index, record.chunk_index, k, info.text, score, s_cos, record.section))
+                out.append(
+                    Candidate(
+                        p_index,
+                        record.chunk_index,
+                        k,
+                        info.text,
+                        score,
+                        s_cos,
+                        record.section,
+                        section_bonus,
+                        record.text if record.kind == "table" else None,
+                    )
+                )
     return out
 
 

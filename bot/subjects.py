@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .fuzzy import edit_distance, typo_budget
+from . import vocab
 from .text import STOPWORDS, iter_words, normalize, stem, terms
 
 
@@ -83,23 +84,51 @@ def named_terms(text: str) -> list[str]:
 def condense(question: str, history: list[dict], matcher: SubjectMatcher) -> tuple[str, list[str]]:
     """(standalone question, subjects): the question's own subjects, else the latest ones in the conversation.
 
-    The names of the latest user turn (a trial, an agency) come along too, so "how many patients did it
-    include?" after a question about CASTA is asked about CASTA.
+    - "and what about Selank?" (nothing but a new subject) is the previous question asked about Selank:
+      the aspect (safety, efficacy, regulation) carries over.
+    - A question that names its own subject, or its own trial or agency ("What did the CASTA trial
+      find?"), keeps it and carries nothing from earlier turns.
+    - Otherwise the conversation's latest subject comes along, with the names of the latest user turn
+      (a trial, an agency), so "how many patients did it include?" after a question about CASTA is
+      asked about CASTA.
     """
     named = matcher.find(question)
+    last_user = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "user"), "")
     if named:
+        if last_user and _only_subjects(question, named):
+            return _swap_subject(last_user, named, matcher), named
         return question, named
+    if named_terms(question):
+        return question, []
     carried: list[str] = []
     for turn in reversed(history):
         carried = matcher.find(str(turn.get("content", "")))
         if carried:
             break
-    last_user = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "user"), "")
     names = [n for n in named_terms(last_user) if n.lower() not in question.lower() and n not in carried]
     extra = carried + names
     if not extra:
         return question, []
     return f"{question.rstrip()} ({', '.join(extra)})", carried
+
+
+def _only_subjects(question: str, subjects: list[str]) -> bool:
+    """The question says nothing but "(and) what about <subject>?"."""
+    subject_words = {w for s in subjects for w in iter_words(s)} | {_key(s) for s in subjects}
+    rest = [w for w in iter_words(question) if w not in subject_words and w not in vocab.followup_words()]
+    return not rest
+
+
+def _swap_subject(previous: str, subjects: list[str], matcher: SubjectMatcher) -> str:
+    """The previous question with its subject replaced by the new one(s), or the new ones appended."""
+    old = matcher.find(previous)
+    new = " and ".join(subjects)
+    if not old:
+        return f"{previous.rstrip()} ({new})"
+    text = previous
+    for name in old:
+        text = re.sub(re.escape(name), new, text, count=1, flags=re.IGNORECASE)
+    return text if new.lower() in text.lower() else f"{previous.rstrip()} ({new})"
 
 
 def unknown_names(question: str, known: Callable[[str], bool], is_word: Callable[[str], bool]) -> list[str]:

@@ -146,6 +146,32 @@ def figures(text: str) -> list[str]:
     return [m.group(0).replace(",", "").replace(".", "p") for m in _FIGURE_RE.finditer(text)]
 
 
+def row_cells(text: str) -> tuple[list[str], list[str]]:
+    """(header cells, row cells) of a table-row chunk ("| h | h |\\n| c | c |")."""
+    lines = text.splitlines()
+    header = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
+    return header, cells
+
+
+def readable_row(text: str) -> str:
+    """A table row as a reader's sentence: "<row name> — <column>: <cell>; <column>: <cell>."
+
+    Every cell is quoted verbatim (no figure is rewritten); only the row's own name moves to the front,
+    as the subject, with the other columns as its labelled details. The cited excerpt keeps the row
+    exactly as the monograph's table has it.
+    """
+    header, cells = row_cells(text)
+    if len(header) != len(cells) or len(cells) < 2 or not cells[0]:
+        return render_row(text)
+    details = [f"{_lower_first(h)}: {c}" if h else c for h, c in zip(header[1:], cells[1:]) if c]
+    return strip_citations(f"{cells[0]} — {'; '.join(details)}").rstrip(".") + "."
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:] if label[:2].istitle() or label[1:2].islower() else label
+
+
 def render_row(text: str) -> str:
     """A table row as a sentence: each cell verbatim, labelled with its column header."""
     lines = text.splitlines()

@@ -160,6 +160,13 @@ def stopwords() -> frozenset[str]:
 
 
 @cache
+def followup_words() -> frozenset[str]:
+    return frozenset(
+        line.strip().lower() for line in _data("followup.txt").splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@cache
 def abbreviations() -> frozenset[str]:
     return frozenset(
         line.strip().lower()

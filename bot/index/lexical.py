@@ -23,7 +23,8 @@ from ..util import atomic_path
 K1 = 1.2
 B = 0.75
 COMMON = 50  # a term in more than 1 chunk in 50 is "common" for query scoring (see LexicalIndex.search)
-IMPACT = 2000  # a query of common terms only is scored on the rows where each of them weighs most
+IMPACT = 2000
+EXPANSION_WEIGHT = 0.5  # BM25 weight of a term a query word's reader-language group brings  # a query of common terms only is scored on the rows where each of them weighs most
 
 
 @dataclass
@@ -57,7 +58,14 @@ class LexicalIndex:
         """
         query_terms = terms(query)
         query_terms += [c for c in map(self.correct, query_terms) if c]
-        found = [i for i in dict.fromkeys(self.vocab.get(t) for t in expand(query_terms)) if i is not None]
+        # The reader's own words count fully; the words their reader-language groups bring count half, so a
+        # lay word finds the clinical passage without letting a group's commoner members swamp the query.
+        weight_of: dict[int, float] = {}
+        for n_term, term in enumerate(expand(query_terms)):
+            i = self.vocab.get(term)
+            if i is not None:
+                weight_of[i] = max(weight_of.get(i, 0.0), 1.0 if n_term < len(query_terms) else EXPANSION_WEIGHT)
+        found = list(weight_of)
         if not found:
             return []
         n = len(self.ids)
@@ -69,7 +77,7 @@ class LexicalIndex:
         if selective:
             for i in selective:
                 a, b = self.indptr[i], self.indptr[i + 1]
-                scores[self.rows[a:b]] += self.weights[a:b]  # rows are unique within one term's postings
+                scores[self.rows[a:b]] += weight_of[i] * self.weights[a:b]  # rows are unique within one term's postings
             candidates = np.unique(np.concatenate([self.rows[self.indptr[i] : self.indptr[i + 1]] for i in selective]))
         else:
             # Common terms only ("is it safe", "side effects"): the rows where one of them weighs most.
@@ -80,7 +88,7 @@ class LexicalIndex:
             at = np.searchsorted(postings, candidates)
             hit = at < len(postings)
             hit[hit] &= postings[at[hit]] == candidates[hit]
-            scores[candidates[hit]] += self.weights[a:b][at[hit]]
+            scores[candidates[hit]] += weight_of[i] * self.weights[a:b][at[hit]]
         if not len(candidates):
             return []
         k = min(k, len(candidates))
