@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .fuzzy import edit_distance, typo_budget
 from . import vocab
+from .fuzzy import edit_distance, typo_budget
 from .text import STOPWORDS, iter_words, normalize, stem, terms
 
 

@@ -209,8 +209,8 @@ class Commonness:
 
     @staticmethod
     def build(cache: Path) -> None:
-        import lemminflect  # noqa: PLC0415 - heavy, and needed once per store
-        import wordfreq  # noqa: PLC0415
+        import lemminflect
+        import wordfreq
 
         table = {w: f for w, f in wordfreq.get_frequency_dict("en", "small").items() if w.isascii() and w.isalpha()}
         words = sorted(table)
