@@ -43,8 +43,13 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _MIXED = re.compile(r"(?<![\w.])[a-z@$]*[0-9@$][a-z0-9@$]*(?![\w])")
 _CODE_NAME = re.compile(r"[a-z]{1,5}\d{1,5}|\d+[a-z]{1,3}|\d+")
-# Letters spaced out one by one ("d o s e"): single letters joined by one separator, words by two.
-_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-*·]){2,}[^\W\d_](?![^\W\d_])")
+# Letters spaced out one by one ("d o s e", "b.u.y"): single characters joined by one separator used
+# throughout the run; words are separated by more than one.
+_SPACED = re.compile(r"(?<![^\W_])[^\W_]([ .\-*·])(?:[^\W_]\1)+[^\W_](?![^\W_])")
+# Textspeak: "how 2 inject", "good 4 me".
+_TEXTSPEAK = re.compile(
+    r"\b(how|want|need|going|have|where|what|way|able|try|ok|safe|good|dose|enough|it|is|fine) ([24])\b(?= \w)"
+)
 _CJK = r"\u4e00-\u9fff\u3400-\u4dbf"
 _CJK_SPACED = re.compile(rf"(?<=[{_CJK}])\s(?=[{_CJK}])")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
@@ -83,9 +88,16 @@ class Normalizer:
                 (cjk if language == "zh" else words).add(str(word).lower())
         self._words = frozenset(words)
         self._cjk = tuple(sorted(cjk, key=len, reverse=True))
+        # Earlier turns are normalised again with every question; Views are not changed after they are made.
+        self.views = functools.lru_cache(maxsize=4096)(self._views)  # type: ignore[method-assign]
+        self.plain = functools.lru_cache(maxsize=4096)(self._plain_text)  # type: ignore[method-assign]
 
     # -- the public entry point
     def views(self, text: str) -> Views:
+        """The message as written, normalised, and anything decoded out of it."""
+        return self._views(text)
+
+    def _views(self, text: str) -> Views:
         undone: set[str] = set()
         cleaned = self._surface(text, undone)
         hidden = [self._plain(h, undone) for h in self._decode(cleaned, undone)]
@@ -93,6 +105,9 @@ class Normalizer:
 
     def plain(self, text: str) -> str:
         """The normalised form of a text with no decoding (history turns, answers)."""
+        return self._plain_text(text)
+
+    def _plain_text(self, text: str) -> str:
         undone: set[str] = set()
         return self._plain(self._surface(text, undone), undone)
 
@@ -117,11 +132,19 @@ class Normalizer:
         unleet = _MIXED.sub(self._unleet, value)
         if unleet != value:
             undone.add("leetspeak")
-        spaced = _SPACED.sub(_join_spaced, unleet)
+        spaced = _SPACED.sub(self._join_spaced, unleet)
+        spaced = _TEXTSPEAK.sub(lambda m: f"{m.group(1)} {'to' if m.group(2) == '2' else 'for'}", spaced)
         spaced = _CJK_SPACED.sub("", spaced)
         if spaced != unleet:
             undone.add("spacing")
         return re.sub(r"\s+", " ", spaced).strip()
+
+    def _join_spaced(self, match: re.Match[str]) -> str:
+        word = match.group(0).replace(match.group(1), "")
+        # "I t a k e" is "I take", not "itake": keep a leading pronoun when the rest is a common word.
+        if word[0] == "i" and word not in self._words and word[1:] in self._words:
+            return f"i {word[1:]}"
+        return word
 
     @staticmethod
     def _one_script(word: str, undone: set[str], latin_text: bool) -> str:
@@ -200,10 +223,6 @@ class Normalizer:
         if not words:
             return 0.0
         return sum(w in self._words for w in words) / len(words)
-
-
-def _join_spaced(match: re.Match[str]) -> str:
-    return re.sub(r"[ .\-*·]", "", match.group(0))
 
 
 def _try(decode: Callable[[], bytes]) -> bytes | None:

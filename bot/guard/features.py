@@ -9,6 +9,7 @@ every process and on every machine; the scheme's parameters travel with the expo
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from dataclasses import asdict, dataclass
@@ -95,28 +96,40 @@ class Featurizer:
     def __init__(self, spec: FeatureSpec, concepts: Concepts | None = None) -> None:
         self.spec = spec
         self.concepts = concepts
+        # A conversation's earlier turns come back with every question: their blocks are computed once.
+        self._message_blocks = functools.lru_cache(maxsize=4096)(self._message)
+        self._context_blocks = functools.lru_cache(maxsize=4096)(self._context)
         self.mask = (1 << spec.bits) - 1
         self.dense_dim = spec.dim + 2
 
     def sparse(self, text: str, context: str = "") -> tuple[np.ndarray, np.ndarray]:
         """(bucket indices, values) of a normalised message and its normalised context."""
         merged: dict[int, float] = {}
-        blocks = [
-            _block(["c:" + g for g in _char_grams(text, self.spec.char_min, self.spec.char_max)], self.mask, 1.0),
-            _block(["w:" + g for g in _word_grams(text)], self.mask, 1.0),
-        ]
-        if self.concepts is not None:
-            blocks.append(_block(self._concept_keys(text, "k"), self.mask, 1.0))
+        blocks = list(self._message_blocks(text))
         if context:
-            blocks.append(_block(["p:" + g for g in _word_grams(context)], self.mask, self.spec.context_weight))
-            if self.concepts is not None:
-                blocks.append(_block(self._concept_keys(context, "pk"), self.mask, self.spec.context_weight))
+            blocks += self._context_blocks(context)
         for block in blocks:
             for key, value in block.items():
                 merged[key] = merged.get(key, 0.0) + value
         idx = np.fromiter(merged.keys(), dtype=np.int64, count=len(merged))
         val = np.fromiter(merged.values(), dtype=np.float32, count=len(merged))
         return idx, val
+
+    def _message(self, text: str) -> tuple[dict[int, float], ...]:
+        blocks = [
+            _block(["c:" + g for g in _char_grams(text, self.spec.char_min, self.spec.char_max)], self.mask, 1.0),
+            _block(["w:" + g for g in _word_grams(text)], self.mask, 1.0),
+        ]
+        if self.concepts is not None:
+            blocks.append(_block(self._concept_keys(text, "k"), self.mask, 1.0))
+        return tuple(blocks)
+
+    def _context(self, context: str) -> tuple[dict[int, float], ...]:
+        weight = self.spec.context_weight
+        blocks = [_block(["p:" + g for g in _word_grams(context)], self.mask, weight)]
+        if self.concepts is not None:
+            blocks.append(_block(self._concept_keys(context, "pk"), self.mask, weight))
+        return tuple(blocks)
 
     def _concept_keys(self, text: str, ns: str) -> list[str]:
         """Each concept, each pair present together, and each pair of neighbours in order."""

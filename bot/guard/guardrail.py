@@ -72,7 +72,7 @@ class Guardrail:
         product = self.topic.evidence([views.full, *reversed(earlier)])
         about = f"; about {product.what!r}" if product.found else ""
 
-        hit = first_hit(self.rules, [views.full], self.meta)
+        hit = first_hit(self.rules, [self.topic.mask(views.full, with_subjects=True), views.full], self.meta)
         if hit is not None and hit.rule.firm and product.found:
             return _refuse(hit.rule.category, f"rule {hit.rule.id}: {hit.text!r}{about}", 1.0)
 

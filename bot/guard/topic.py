@@ -15,6 +15,7 @@ The gate never refuses anything by itself; it only stops a refusal that has noth
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -110,6 +111,9 @@ class TopicGate:
         names = sorted((re.escape(str(n).lower()) for n in spec.get("names", [])), key=len, reverse=True)
         self._names = re.compile(r"(?<![a-z0-9-])(?:" + "|".join(names) + r")(?![a-z0-9-])")
         self._subjects = subjects
+        # Earlier turns come back with every question: the lexicon's verdict on a text is kept.
+        self._find_cached = functools.lru_cache(maxsize=4096)(self._find)
+        self._mask_cached = functools.lru_cache(maxsize=4096)(self._mask)
         self._matcher: tuple[tuple[str, ...], SubjectMatcher] | None = None
 
     def _subject_matcher(self) -> SubjectMatcher | None:
@@ -127,22 +131,32 @@ class TopicGate:
         """The first product named in any of the (normalised) texts."""
         matcher = self._subject_matcher()
         for text in texts:
-            if not text:
-                continue
-            if matcher is not None:
-                named = matcher.find(text) or matcher.find(text.translate(_CYRILLIC))
-                if named:
-                    return Evidence(True, named[0])
-            found = self._find(text)
+            found = self._in_text(text, matcher) if text else ""
             if found:
                 return Evidence(True, found)
         return Evidence(False)
 
-    def mask(self, text: str) -> str:
+    def _in_text(self, text: str, matcher: SubjectMatcher | None) -> str:
+        if matcher is not None:
+            named = matcher.find(text) or matcher.find(text.translate(_CYRILLIC))
+            if named:
+                return named[0]
+        return self._find_cached(text)
+
+    def mask(self, text: str, with_subjects: bool = False) -> str:
         """The text with product names (lexicon names, code names, drug-like words) replaced by one placeholder.
 
         The classifier reads masked text in training and in use, so it learns request shapes, not drug names,
-        and a drug it never saw reads like one it did."""
+        and a drug it never saw reads like one it did. Rules also see the index's subjects masked
+        (`with_subjects`), so "how do I inject xproductx" covers every monograph."""
+        value = text
+        matcher = self._subject_matcher() if with_subjects else None
+        if matcher is not None:
+            for subject in matcher.find(text):
+                value = re.sub(re.escape(subject.lower()).replace(r"\-", "[- ]?"), PLACEHOLDER, value, flags=re.I)
+        return self._mask_cached(value)
+
+    def _mask(self, text: str) -> str:
         value = self._names.sub(PLACEHOLDER, text)
         value = self._code.sub(lambda m: m.group(0) if m.group(0) in self._code_exclude else PLACEHOLDER, value)
         value = self._suffix.sub(lambda m: PLACEHOLDER if len(m.group(0)) >= self._suffix_min else m.group(0), value)
