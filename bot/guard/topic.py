@@ -178,8 +178,8 @@ class TopicGate:
             if len(m.group(0)) >= self._suffix_min:
                 return m.group(0)
         words = list(_WORD.finditer(text))
-        for a, b in zip(words, words[1:]):  # a code name written with a space: "cjc 1295", "tb 500"
-            if b.group(0).isdigit() and a.group(0).isalpha() and name_key(a.group(0) + b.group(0)) in self._name_keys:
+        for a, b in zip(words, words[1:]):  # a name written in two words: "cjc 1295", "alpha gpc"
+            if name_key(a.group(0) + b.group(0)) in self._name_keys:
                 return f"{a.group(0)} {b.group(0)}"
         for m in words:
             key = name_key(m.group(0))
