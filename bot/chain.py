@@ -32,12 +32,13 @@ from .compose import citation_for, compose, select_lead
 from .contract import Answer, Citation, Evidence, GuardDecision, Mode, Retrieved
 from .embedding import Embedder
 from .evidence import AnswerabilityModel, Assessor, Candidate, candidates
-from .index import IndexStore
+from .index import IndexStore, Snapshot
 from .llm import LLMBudget, LLMFailure, LLMWriter, OutputBlocked, active_budget
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
 from .subjects import SubjectMatcher, condense, unknown_names
+from .suggest import sections_from_records, suggestions
 from .vocab import Commonness, lexicon_cache
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class Bot:
         self.retriever = Retriever(store, embedder, exact_rows=settings.exact_search_rows)
         self._matchers: dict[str, SubjectMatcher] = {}
         self._assessor: Assessor | None = None
+        self._sections: dict[str, dict[str, list[str]]] = {}
         steps = [
             ("guard", self._guard),
             ("condense", self._condense),
@@ -279,6 +281,9 @@ class Bot:
             else:
                 text = f"{self.prompts.message('weak_evidence')} {text}"
         notice = (self.guard.notice() or None) if turn.guard.decision == "notice" else None
+        snapshot = self.store.snapshot()
+        subjects = {doc: info.get("subject", "") for doc, info in snapshot.info.docs.items()}
+        follow_ups = suggestions(turn.draft.citations, self._sections_of(snapshot), subjects=subjects)
         turn.answer = Answer(
             question=turn.question,
             status="answered",
@@ -289,7 +294,17 @@ class Bot:
             standalone_question=turn.standalone,
             evidence=ev,
             notice=notice,
+            suggestions=follow_ups,
         )
+
+    def _sections_of(self, snapshot: Snapshot) -> dict[str, list[str]]:
+        """Each document's section headings, read once per generation from its record copy."""
+        name = snapshot.info.collection
+        if name not in self._sections:
+            records = snapshot.records
+            rows = (records.record(i) for i in range(records.rows)) if records is not None else iter(())
+            self._sections = {name: sections_from_records(rows)}
+        return self._sections[name]
 
     # -- the other outcomes
     def _abstain(self, turn: Turn, ev: Evidence) -> Answer:
