@@ -45,11 +45,14 @@ def test_every_lead_sentence_is_quoted_from_its_cited_excerpt(any_bot):
     for sentence, n in re.findall(r"(.+?) \[(\d+)\]", answer.answer):
         sentence = sentence.strip()
         excerpt = by_n[int(n)].excerpt
-        if excerpt.startswith("|"):  # a table row, quoted as "Header: cell; Header: cell."
+        if excerpt.startswith("|"):  # a table row, read as "<row name> — header: cell; header: cell."
             cells = {c.strip() for line in excerpt.splitlines() for c in line.strip("|").split("|")}
-            for pair in sentence.rstrip(".").split("; "):
+            lowered = {c[:1].lower() + c[1:] for c in cells}
+            name, details = sentence.rstrip(".").split(" — ", 1)
+            assert name in cells, (name, excerpt)
+            for pair in details.split("; "):
                 header, value = pair.split(": ", 1)
-                assert header in cells and value in cells, (pair, excerpt)
+                assert header in cells | lowered and value in cells, (pair, excerpt)
             continue
         words = re.findall(r"\w+", sentence)
         assert " ".join(words) in " ".join(re.findall(r"\w+", re.sub(r"\[\d+\]", " ", excerpt))), (sentence, excerpt)
