@@ -38,6 +38,10 @@ class Source:
     pmid: str | None = None
     doi: str | None = None
     url: str | None = None  # the entry's own link (http/https only), when it has one
+    # Issue 18 (ingest/enrich.py): publication types when the page gives them ("Randomized Controlled Trial"),
+    # and the study type worked out at ingest (ingest/studytype.py); it travels in every chunk's source dicts.
+    publication_types: tuple[str, ...] = ()
+    study_type: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -50,6 +54,7 @@ class Source:
             "pmid": self.pmid,
             "doi": self.doi,
             "url": self.url,
+            "study_type": self.study_type,
         }
 
 
@@ -86,8 +91,11 @@ class Document:
     path: str = ""
     updated: str | None = None
     subject: str | None = None
+    aliases: list[str] = field(default_factory=list)  # other names readers use for the subject (ingest/aliases.py)
     byline: str | None = None
     sources_heading: str | None = None
     # What the parse changed or could not place, one line each, for the ingest summary: unresolved
     # citations (listed once per page), tables kept as text, headings left with no text, a neutralised url.
     notes: list[str] = field(default_factory=list)
+    # Issue 18 (ingest/enrich.py): when the monograph was last reviewed, "YYYY-MM" or "YYYY-MM-DD".
+    reviewed: str | None = None

@@ -112,6 +112,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     gate.add_argument("thresholds", type=Path, help="thresholds JSON (per split for a suite run)")
     gate.set_defaults(handler=gate_cmd)
 
+    # Issue 18: the study-type rules measured on the labelled citations (eval/citations/, eval/citations.py).
+    cit = actions.add_parser(
+        "citations", help="accuracy of the study-type rules on the labelled citations", formatter_class=fmt
+    )
+    cit.add_argument("--split", choices=("dev", "test", "all"), default="all", help="which split to report")
+    cit.add_argument("--data", type=Path, default=REPO_ROOT / "eval" / "citations", help="folder of dev/test.jsonl")
+    cit.add_argument("--min-accuracy", type=float, default=0.95, help="exit 1 below this accuracy on any split")
+    cit.add_argument("--show-errors", action="store_true", help="list misclassified dev citations (never test's)")
+    cit.add_argument("--json", action="store_true", help="print the reports as JSON")
+    cit.add_argument("--out", type=Path, help="also write the reports as JSON to this file")
+    cit.set_defaults(handler=citations_cmd)
+
 
 def _ids(args: argparse.Namespace) -> list[str] | None:
     return [i.strip() for chunk in args.ids for i in chunk.split(",") if i.strip()] if args.ids else None
@@ -386,3 +398,9 @@ def gate_cmd(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         return fail(str(exc))
     return _gate(report, thresholds)
+
+
+def citations_cmd(args: argparse.Namespace) -> int:
+    from eval.citations import cli
+
+    return cli(args)
