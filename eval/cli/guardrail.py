@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--train", type=Path, nargs="+", default=[GUARDRAIL_DIR / "gen" / "train.jsonl"])
     tr.add_argument("--dev", type=Path, default=GUARDRAIL_DIR / "gen" / "dev.jsonl")
     tr.add_argument("--out", type=Path, default=None, help="weights file (default: the policy's classifier file)")
-    tr.add_argument("--c", type=float, default=4.0, help="inverse regularisation strength")
+    tr.add_argument("--c", type=float, default=16.0, help="inverse regularisation strength")
     tr.add_argument("--vector-weight", type=float, default=1.0, help="weight of the embedding block")
     tr.add_argument("--max-dev-false-refusals", type=float, default=0.02)
     tr.add_argument("--threshold-only", action="store_true", help="keep the weights, set the threshold on dev again")
