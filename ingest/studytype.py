@@ -126,9 +126,9 @@ def classify_text(citation: str, publication_types: Iterable[str] = ()) -> str:
     for kind in r.order:
         if kind in declared:
             return kind
-        if kind == "animal_in_vitro" or not declared:  # subjects outrank a declared design
-            if any(rule.applies(text) for rule in r.types.get(kind, ())):
-                return kind
+        # subjects outrank a declared design
+        if (kind == "animal_in_vitro" or not declared) and any(rule.applies(text) for rule in r.types.get(kind, ())):
+            return kind
     return UNKNOWN
 
 
