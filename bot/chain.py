@@ -191,7 +191,9 @@ class Bot:
         snapshot = self.store.snapshot()
         matcher = self._matchers.get(snapshot.info.collection)
         if matcher is None:
-            matcher = SubjectMatcher(snapshot.info.subjects, known=snapshot.lexical.known)
+            matcher = SubjectMatcher(
+                snapshot.info.subjects, known=snapshot.lexical.known, aliases=snapshot.info.aliases
+            )
             self._matchers = {snapshot.info.collection: matcher}
         return matcher
 

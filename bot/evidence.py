@@ -212,6 +212,17 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
     return out
 
 
+def _answered_intents(question: str, present: set[str]) -> set[str]:
+    """The question's intent words ("avoid", "legal", "interact") whose intent the passages answer: a
+    passage on cautions answers "who should avoid it?" without using the word "avoid"."""
+    stems = terms(question)
+    out: set[str] = set()
+    for intent in vocab.asked_intents(stems):
+        if any(all(any(w.startswith(part) for w in present) for part in cue.split()) for cue in intent.finds):
+            out.update(stem for phrase in intent.asks for stem in phrase)
+    return out
+
+
 def _finds(intents: list[vocab.Intent], heading: str) -> bool:
     stems = " ".join(vocab.phrase_stems(heading))
     return any(cue in stems for intent in intents for cue in intent.finds)
@@ -255,7 +266,8 @@ def signals(
     for p in retrieval.passages[:passages]:
         for h in p.hits:
             present |= h.record.terms()
-    missing = [w for w in words.topic if not _covered(w, present, lexical, is_word)]
+    answered_intents = _answered_intents(retrieval.query, present)
+    missing = [w for w in words.topic if w.stem not in answered_intents and not _covered(w, present, lexical, is_word)]
     missing.sort(key=lambda w: -w.salience)
     unknown = [
         w for w in missing if not any(lexical.known(x) for x in expand([w.stem])) and lexical.correct(w.stem) is None

@@ -29,9 +29,20 @@ class SubjectMatcher:
     # against subject names, nor are word pairs that contain one ("is cerebrolisin" is matched by its
     # second word alone): with ten thousand subjects that skips nearly all of the fuzzy work.
     known: Callable[[str], bool] = field(default=lambda word: False)
+    # Other names of subjects ("ashwagandha" -> "Withania somnifera"), from each monograph's lead text.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._keys = {_key(s): s for s in self.subjects if _key(s)}
+        self._keys: dict[str, str] = {}
+        self._also: dict[str, list[str]] = {}  # a name that is one subject and another's alias names both
+        for name, subject in [(s, s) for s in self.subjects] + list(self.aliases.items()):
+            key = _key(name)
+            if not key:
+                continue
+            if key in self._keys and self._keys[key] != subject:
+                self._also.setdefault(key, []).append(subject)
+            else:
+                self._keys.setdefault(key, subject)
         # Fuzzy candidates by (first letter, length): a typo is looked up among a few keys, not all of them,
         # so matching stays fast with ten thousand monograph subjects.
         self._buckets: dict[tuple[str, int], list[str]] = {}
@@ -68,8 +79,9 @@ class SubjectMatcher:
                 and not any(p in _COMMON or p in self._keys or self.known(stem(p)) for p in pieces)
             ):
                 subject = self._fuzzy(word)
-            if subject and subject not in found:
-                found.append(subject)
+            for named in [subject, *self._also.get(word, [])] if subject else []:
+                if named not in found:
+                    found.append(named)
         return found
 
 

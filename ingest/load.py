@@ -18,6 +18,7 @@ from .model import Document, Limits, Paragraph, ParseError
 from .parse_html import parse_html
 from .parse_markdown import parse_markdown, split_front_matter
 from .parse_text import parse_text
+from .aliases import aliases
 from .subject import derive_subject
 
 FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -193,6 +194,8 @@ def parse_bytes(raw: bytes, path: Path, fmt: str, site_url: str, limits: Limits 
     document.notes[:0] = notes
     if not document.subject:
         document.subject = derive_subject(document.title, document_text(document), document.doc)
+    declared = meta.get("aliases")
+    document.aliases = aliases(document, declared if isinstance(declared, list) else None)
     return document
 
 

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from bot.text import ANALYZER_VERSION
 
 from .blocks import headings
 from .chunk import chunk_document
+from .enrich import enrich
+from .enrich import version as enrich_version
 from .load import FORMATS, find_files, parse_bytes, read_file
 from .model import PARSER_VERSION, Document, Limits, ParseError
 
@@ -79,9 +82,10 @@ def peak_rss_mb() -> float | None:
 SENTENCE_SCHEME = "|s2"
 
 
-def fingerprint(settings: Settings, embedder: TokenCounter) -> str:
+def fingerprint(settings: Settings, embedder: TokenCounter, reviewed: str | None = None) -> str:
     """What, besides file contents, decides the chunks and their stored features: when it changes every
-    file is parsed again (and every chunk gets its features worked out again)."""
+    file is parsed again (and every chunk gets its features worked out again). Issue 18: the study-type
+    and review-date rules, and the `--reviewed` default, are part of it."""
     parts = [
         SCHEMA_VERSION,
         FEATURES_VERSION,
@@ -90,6 +94,8 @@ def fingerprint(settings: Settings, embedder: TokenCounter) -> str:
         settings.chunk_tokens,
         settings.site_url,
         PARSER_VERSION,
+        enrich_version(),
+        reviewed,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
@@ -125,8 +131,11 @@ def _read(path: Path, settings: Settings, named: set[Path], follow_symlinks: boo
 # --- end issue 13/16 ---
 
 
-def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenCounter) -> _Parsed:
-    """One file's bytes, parsed and chunked: the hash is of exactly these bytes."""
+def parse_and_chunk(
+    path: Path, raw: bytes, settings: Settings, embedder: TokenCounter, reviewed: str | None = None
+) -> _Parsed:
+    """One file's bytes, parsed and chunked: the hash is of exactly these bytes. `reviewed` is the
+    folder's review date for a page that states none (`monobot ingest --reviewed`)."""
     sha = hashlib.sha256(raw).hexdigest()
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -134,6 +143,7 @@ def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenC
             f"unsupported file type '{path.suffix or '(none)'}'; expected one of {', '.join(sorted(FORMATS))}"
         )
     document = parse_bytes(raw, path, fmt, settings.site_url, limits_from(settings))
+    document = enrich(document, raw, fmt, reviewed_default=reviewed, today=date.today())  # issue 18
     records = chunk_document(
         document, embedder.count_tokens, settings.chunk_tokens, index_model_id(settings, embedder), doc_hash=sha
     )
@@ -143,7 +153,11 @@ def parse_and_chunk(path: Path, raw: bytes, settings: Settings, embedder: TokenC
 
 
 def preview(
-    paths: list[Path], settings: Settings, embedder: TokenCounter, follow_symlinks: bool = False
+    paths: list[Path],
+    settings: Settings,
+    embedder: TokenCounter,
+    follow_symlinks: bool = False,
+    reviewed: str | None = None,
 ) -> tuple[dict, list[str]]:
     """The dry-run view: how each file would be split, with no index touched.
 
@@ -155,7 +169,8 @@ def preview(
     documents = []
     for path in files:
         try:
-            parsed = parse_and_chunk(path, _read(path, settings, named, follow_symlinks), settings, embedder)
+            raw = _read(path, settings, named, follow_symlinks)
+            parsed = parse_and_chunk(path, raw, settings, embedder, reviewed)
         except (ParseError, OSError) as exc:
             failures.append(f"{path}: {exc}")
             continue
@@ -184,6 +199,7 @@ def preview(
                 "title": doc.title,
                 "subject": doc.subject,
                 "url": doc.url,
+                "reviewed": doc.reviewed,
                 "path": str(path),
                 "headings": headings(doc) + ([doc.sources_heading] if doc.sources_heading else []),
                 "sections": sections,
@@ -204,6 +220,7 @@ def ingest(
     progress: bool | None = None,
     embed_batch: int = 256,
     follow_symlinks: bool = False,
+    reviewed: str | None = None,
 ) -> IngestReport:
     """Index every monograph file under `paths`; one line per file that fails, the rest still indexed."""
     started = time.perf_counter()
@@ -215,7 +232,7 @@ def ingest(
     update = IndexUpdate(
         store,
         embedder,
-        fingerprint(settings, embedder),
+        fingerprint(settings, embedder, reviewed),
         scope=[p.resolve() for p in paths],
         replace_all=replace_all,
         pooled=settings.sentence_vectors == "pooled",
@@ -224,9 +241,8 @@ def ingest(
     )
     with update:
         for path in files:
-            _ingest_file(
-                path, update, report, settings, embedder, _read_or_fail(path, settings, named, follow_symlinks)
-            )
+            raw = _read_or_fail(path, settings, named, follow_symlinks)
+            _ingest_file(path, update, report, settings, embedder, raw, reviewed)
         result = update.commit(failures=bool(report.failures))
     _fill(report, result)
     report.seconds = time.perf_counter() - started
@@ -247,6 +263,7 @@ def _ingest_file(
     settings: Settings,
     embedder: Embedder,
     raw: bytes | ParseError,
+    reviewed: str | None = None,
 ) -> None:
     resolved = str(path.resolve())
     if isinstance(raw, ParseError):
@@ -257,7 +274,7 @@ def _ingest_file(
         report.files_skipped += 1
         return
     try:
-        item = parse_and_chunk(path, raw, settings, embedder)
+        item = parse_and_chunk(path, raw, settings, embedder, reviewed)
     except (ParseError, ValueError) as exc:
         report.failures.append(f"{path}: {exc}")
         update.failed(resolved)
@@ -271,7 +288,13 @@ def _ingest_file(
     report.files_parsed += 1
     for note in item.document.notes:  # one line per kind of loss (unresolved citations listed once), not per marker
         report.warnings.append(f"{path}: {note}")
-    info = {"title": item.document.title, "subject": item.document.subject or "", "url": item.document.url}
+    info = {
+        "title": item.document.title,
+        "subject": item.document.subject or "",
+        "url": item.document.url,
+        "reviewed": item.document.reviewed or "",  # issue 18: "YYYY-MM[-DD]", "" when unknown
+        "aliases": item.document.aliases,
+    }
     update.put(doc, DocumentEntry(item.path, item.sha256, {r.key: r.id for r in item.records}, info), item.records)
 
 

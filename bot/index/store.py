@@ -49,7 +49,7 @@ class LiveInfo:
     generation: int
     model_id: str
     dim: int
-    docs: dict[str, dict[str, str]]
+    docs: dict[str, dict[str, Any]]  # title, subject, url, aliases (and review date) per document
     chunks: int
     created: float
     schema: int = SCHEMA_VERSION
@@ -67,6 +67,16 @@ class LiveInfo:
     @classmethod
     def from_json(cls, raw: str) -> LiveInfo:
         return cls(**json.loads(raw))
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Other names readers use -> the subject they name ("ashwagandha" -> "Withania somnifera")."""
+        out: dict[str, str] = {}
+        for info in self.docs.values():
+            for alias in info.get("aliases") or []:
+                if info.get("subject"):
+                    out.setdefault(alias, info["subject"])
+        return out
 
     @property
     def subjects(self) -> list[str]:

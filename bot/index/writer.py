@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from tqdm import tqdm
@@ -134,7 +135,7 @@ class DocumentEntry:
     path: str
     sha256: str
     keys: dict[str, str]
-    info: dict[str, str] = field(default_factory=dict)  # title, subject, url for the live pointer
+    info: dict[str, Any] = field(default_factory=dict)  # title, subject, url, aliases for the live pointer
 
 
 @dataclass
@@ -194,7 +195,7 @@ class IndexUpdate:
         self.old_ids = {i for e in self.old.values() for i in e["keys"].values()}
         self.generation = (self.live.generation if self.live else 0) + 1
         self.desired: dict[str, dict] = {}
-        self.info: dict[str, dict[str, str]] = {}
+        self.info: dict[str, dict[str, Any]] = {}
         self.failed_paths: set[str] = set()
         self.seen_paths: set[str] = set()
         return self
