@@ -34,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import vocab
 from bot.chain import AllowAll
 from bot.evidence import FEATURES
 from bot.factory import build_bot
 from bot.index import IndexStore, get_embedder
-from bot import vocab
 from bot.settings import REPO_ROOT, Settings
 from bot.text import terms
 from ingest.pipeline import ingest

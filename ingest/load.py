@@ -13,12 +13,12 @@ import stat
 from pathlib import Path
 from urllib.parse import quote
 
+from .aliases import aliases
 from .blocks import safe_url
 from .model import Document, Limits, Paragraph, ParseError
 from .parse_html import parse_html
 from .parse_markdown import parse_markdown, split_front_matter
 from .parse_text import parse_text
-from .aliases import aliases
 from .subject import derive_subject
 
 FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
