@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
+from .badges import reviewed_label, strongest, study_type_label
+
 Status = Literal["answered", "refused", "abstained"]
 # How strong a cited source is, strongest first (bot/… study-type rules; "unknown" is never a guess).
 StudyType = Literal[
@@ -124,16 +126,21 @@ class Answer(BaseModel):
         return data
 
     def render_text(self) -> str:
-        """For a person at a terminal: the answer, then the numbered excerpts with their sources."""
+        """For a person at a terminal: the answer and its notices, then the numbered excerpts, each with its
+        strongest study type and review date, and its sources, each followed by its own study type."""
         lines = [self.answer]
-        if self.notice:
-            lines += ["", self.notice]
+        for notice in (self.notice, self.stale_notice):
+            if notice:
+                lines += ["", notice]
         for c in self.citations:
-            lines += ["", f"[{c.n}] {c.title} — {c.section}", f"    {c.url}"]
-            lines += [f"    > {line}" for line in c.excerpt.splitlines()]
+            kind = study_type_label(c.study_type or strongest(s.study_type for s in c.sources))
+            tags = [t for t in (kind, reviewed_label(c.reviewed)) if t]
+            lines += ["", f"[{c.n}] {c.title} — {c.section}" + (f" ({'; '.join(tags)})" if tags else "")]
+            lines += [f"    {c.url}"] + [f"    > {line}" for line in c.excerpt.splitlines()]
             for s in c.sources:
                 pm = f" PMID {s.pmid} ({s.url})" if s.pmid else ""
-                lines.append(f"    · [{s.n}] {s.citation.split('. PMID')[0]}{pm}")
+                label = study_type_label(s.study_type)
+                lines.append(f"    · [{s.n}] {s.citation.split('. PMID')[0]}{pm}" + (f" — {label}" if label else ""))
         return "\n".join(lines)
 
 

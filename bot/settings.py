@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         description="Indexes of at most this many chunks are searched exactly in their memory-mapped record copy; larger ones through Chroma's HNSW index.",
     )
     top_k: int = Field(default=4, ge=1, le=10, description="Most excerpts cited in one answer.")
+    stale_after_months: int = Field(
+        default=24,
+        ge=1,
+        le=600,
+        description="An answer citing a monograph last reviewed more than this many months ago carries a notice that the evidence may have moved on (issue 18).",
+    )
 
     db_url: str | None = Field(
         default=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from bot.settings import Settings
@@ -22,6 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--follow-symlinks",
         action="store_true",
         help="follow symbolic links inside a folder when they point to files inside it (default: skip every link)",
+    )
+    p.add_argument(
+        "--reviewed",
+        type=reviewed_date,
+        metavar="YYYY-MM[-DD]",
+        help="when these monographs were last reviewed, for pages that do not say (default: none; a page's own "
+        "'Reviewed …' line, front matter or <meta> wins)",
     )
     p.add_argument(
         "--replace-all",
@@ -58,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
             replace_all=args.replace_all,
             progress=args.progress,
             follow_symlinks=args.follow_symlinks,
+            reviewed=args.reviewed,
         )
     except RuntimeError as exc:
         return fail(str(exc))
@@ -82,7 +91,9 @@ def _dry_run(args: argparse.Namespace, settings: Settings) -> int:
         counter = TokenCounter(settings.embed_model)
     except ValueError as exc:
         return fail(str(exc))
-    result, failures = preview(args.paths, settings, counter, follow_symlinks=args.follow_symlinks)
+    result, failures = preview(
+        args.paths, settings, counter, follow_symlinks=args.follow_symlinks, reviewed=args.reviewed
+    )
     for line in failures:
         print(f"monobot: {line}", file=sys.stderr)
     if args.json:
@@ -94,3 +105,15 @@ def _dry_run(args: argparse.Namespace, settings: Settings) -> int:
             for section in doc["sections"]:
                 print(f"  § {section['heading']} — {len(section['chunks'])} chunks")
     return 1 if failures else 0
+
+
+def reviewed_date(text: str) -> str:
+    """`--reviewed`: a month or a day, never in the future (a typo must not mark a corpus fresh or stale)."""
+    from bot.badges import parse_reviewed
+
+    parts = parse_reviewed(text)
+    if parts is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM or YYYY-MM-DD, e.g. 2025-03")
+    if date(parts[0], parts[1], parts[2] or 1) > date.today():
+        raise argparse.ArgumentTypeError(f"{text} is in the future")
+    return text.strip()

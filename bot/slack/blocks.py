@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from ..contract import Answer
+from ..badges import reviewed_label, strongest, study_type_label
+from ..contract import Answer, Citation
 
 MAX_TEXT = 3000
 MAX_BLOCKS = 50
@@ -124,12 +125,22 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _source_line(n: int, citation: str, url: str | None, pmid: str | None) -> str:
+def _source_line(n: int, citation: str, url: str | None, pmid: str | None, study_type: str | None = None) -> str:
     label = escape(re.sub(r"\.?\s*PMID:?\s*\d+\.?$", "", citation))
+    kind = study_type_label(study_type)
+    tail = f" · _{escape(kind)}_" if kind else ""
     if not url:
-        return f"[{n}] {label}"
+        return f"[{n}] {label}{tail}"
     name = f"PubMed {pmid}" if pmid else "link"
-    return f"[{n}] {label} {link(url, name)}"
+    return f"[{n}] {label} {link(url, name)}{tail}"
+
+
+def citation_context(c: Citation) -> str | None:
+    """Issue 18: the citation's strongest study type and its monograph's review date, as the first line of
+    its context ("*Randomised trial* · Monograph reviewed March 2025"); None when neither is known."""
+    kind = study_type_label(c.study_type or strongest(s.study_type for s in c.sources))
+    parts = [f"*{escape(kind)}*" if kind else None, escape(r) if (r := reviewed_label(c.reviewed)) else None]
+    return " · ".join(p for p in parts if p) or None
 
 
 def render(answer: Answer) -> list[list[dict]]:
@@ -145,9 +156,10 @@ def render(answer: Answer) -> list[list[dict]]:
         blocks.append({"type": "divider"})
         quoted = "\n".join(f">{line}" if line else ">" for line in escape(c.excerpt).splitlines())
         blocks += _sections(f"*[{c.n}]* {link(c.url, f'{c.title} — {c.section}')}\n{quoted}")
-        if c.sources:
-            refs = [_source_line(s.n, s.citation, s.url, s.pmid) for s in c.sources]
-            for piece in split_text("\n".join(refs)):
+        context = [line] if (line := citation_context(c)) else []
+        context += [_source_line(s.n, s.citation, s.url, s.pmid, s.study_type) for s in c.sources]
+        if context:
+            for piece in split_text("\n".join(context)):
                 blocks.append(_context(piece))
     blocks.append(feedback_actions(answer.id))
     return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
