@@ -64,10 +64,7 @@ def vocabulary() -> Vocabulary:
         version=f"{data['version']}:{hashlib.sha256(raw).hexdigest()[:12]}",
         front_matter={k: tuple(v) for k, v in data["front_matter"].items()},
         meta={k: tuple(v) for k, v in data["meta"].items()},
-        lines={
-            kind: re.compile(r"\W*(?:" + "|".join(data["lines"][kind]) + r")\s*[:\-–—]?\s*(?P<date>.+?)[\s.)\]*_]*")
-            for kind in KINDS
-        },
+        lines={kind: re.compile(r"\W*(?:" + "|".join(data["lines"][kind]) + r")\b") for kind in KINDS},
         prefixes={kind: re.compile(r"(?:" + "|".join(data["lines"][kind]) + r")\s*[:\-–—]?$") for kind in KINDS},
         longest_line=int(data["longest_line"]),
         months=months,
@@ -175,19 +172,31 @@ def _front_matter(text: str, out: dict[str, list[tuple[str, object]]]) -> None:
 
 
 def _dated_lines(lines: list[str]) -> Iterator[tuple[str, str]]:
-    """("reviewed" or "updated", the date text) for every short line that is only a dating statement."""
+    """("reviewed" or "updated", the date text) for every short line that starts by saying the page was
+    reviewed or updated and ends with a date: "Reviewed by Dr A. Smith on 12 March 2025"."""
     v = vocabulary()
     for line in lines:
         if len(line) > v.longest_line:
             continue
-        lowered = line.lower()
+        lowered = line.lower().strip()
         if not any(k in lowered for k in _KEYWORDS):
             continue
         for kind in KINDS:
-            m = v.lines[kind].fullmatch(lowered.strip())
-            if m and parse_date(m.group("date")) is not None:
-                yield kind, m.group("date")
+            m = v.lines[kind].match(lowered)
+            found = _trailing_date(lowered[m.end() :]) if m else None
+            if found:
+                yield kind, found
                 break
+
+
+def _trailing_date(rest: str) -> str | None:
+    """The longest run of the last words (at most five) that is a date, after markup is stripped."""
+    words = rest.strip(" \t*_)]>.:;,-–—").split()
+    for k in range(min(5, len(words)), 0, -1):
+        candidate = " ".join(words[-k:]).strip(" :,-–—")
+        if parse_date(candidate) is not None:
+            return candidate
+    return None
 
 
 def _html(text: str, out: dict[str, list[tuple[str, object]]]) -> None:
