@@ -33,7 +33,7 @@ from .contract import Evidence, Level
 from .fuzzy import edit_distance
 from .index import LexicalIndex
 from .retrieve import Retrieval
-from .text import expand, figures, iter_words, normalize, terms
+from .text import expand, figures, normalize, terms, words
 from .vocab import Commonness
 
 FEATURES = (
@@ -118,7 +118,7 @@ def question_words(question: str, subjects: list[str], lexical: LexicalIndex, le
     seen: set[str] = set()
     topic: list[Word] = []
     healthy = total = 0
-    for raw in map(vocab.respell, iter_words(question)):
+    for raw in words(question):
         if raw in vocab.stopwords() or raw.isdigit() or len(raw) < 2:
             continue
         s = vocab.stem(raw)

@@ -122,6 +122,13 @@ def expand(query_terms: list[str]) -> list[str]:
     return vocab.groups().expand(query_terms)
 
 
+def words(text: str) -> list[str]:
+    """The text's words as the analyser reads them, before stemming: lowercase ASCII, chat spellings
+    respelled, and "non-fatal" kept as one word ("nonfatal"), so counting and matching agree."""
+    lowered = _NON_RE.sub(r"non\1", normalize(text))
+    return [vocab.respell(t) for t in _TOKEN_RE.findall(lowered)]
+
+
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     """Lexical terms for BM25 and overlap scores; hyphenated names also yield their joined form (bpc-157 -> bpc157)."""
     lowered = _NON_RE.sub(r"non\1", normalize(text))  # "non-fatal" is one idea, not "fatal"

@@ -17,7 +17,7 @@ or 0 (they don't), from dev splits only, never a frozen test split:
 A logistic regression on standardised signals is fitted with scikit-learn, then Platt-scaled on its
 cross-validated decision values, and folded into one linear model (so the runtime needs only numpy).
 Thresholds are chosen on the cross-validated probabilities: abstain where abstention precision and
-recall are both highest (their minimum), weak below the 6th percentile of answerable questions (at most one
+recall are both highest (their minimum), weak below the 4th percentile of answerable questions (at most one
 correct answer in ten should open by doubting itself, with room for the test sets to differ).
 """
 
@@ -90,10 +90,20 @@ def _heading_questions(bot, docs: set[str]) -> list[str]:  # type: ignore[no-unt
     return sorted(out)
 
 
-TEMPLATES = ("Does {s} affect {t}?", "Is {s} a problem for {t}?", "What do we know about {s} and {t}?")
+# Some templates share a covered aspect with real questions ("safe", "side effects", "help"), so the model
+# learns that a missing key topic decides even when the rest of the question is covered.
+TEMPLATES = (
+    "Does {s} affect {t}?",
+    "Is {s} a problem for {t}?",
+    "What do we know about {s} and {t}?",
+    "Is {s} safe with {t}?",
+    "Can {s} help with {t}?",
+    "What are the side effects of {s} on {t}?",
+    "Is it safe to use {s} if you have {t}?",
+)
 
 
-def _topic_questions(bot, docs: set[str], seed: int, per_label: int = 60) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+def _topic_questions(bot, docs: set[str], seed: int, per_label: int = 90) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
     """Subject x topic questions, labelled by whether the subject's monographs mention the topic at all."""
     records = bot.store.snapshot().records
     if records is None:
@@ -211,7 +221,7 @@ def fit(rows: list[Row]) -> tuple[dict, dict]:
     cv_p = 1.0 / (1.0 + np.exp(-(a * margins + b)))
     abstain_below, stats = _thresholds(cv_p, y)
     positives = np.sort(cv_p[(y == 1) & (cv_p >= abstain_below)])
-    weak_below = float(max(abstain_below + 0.05, positives[int(0.06 * len(positives))] if len(positives) else 0.5))
+    weak_below = float(max(abstain_below + 0.05, positives[int(0.04 * len(positives))] if len(positives) else 0.5))
     model = {
         "features": list(FEATURES),
         "mean": [round(float(v), 6) for v in mean],

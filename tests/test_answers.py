@@ -1,0 +1,124 @@
+"""The answer layer on reader language: answerability signals, follow-ups, off-topic questions, wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import vocab
+from bot.evidence import FEATURES
+from bot.text import readable_row, split_sentences, terms
+
+ORDINARY = {"made", "according", "reduce", "harm", "raise", "many", "weird", "mess", "though", "fair", "enough"}
+
+
+# -- reader language as data
+
+
+def test_lay_words_find_clinical_ones():
+    groups = vocab.groups()
+    for lay, clinical in [("expecting", "pregnancy"), ("jab", "injection"), ("pee", "urine"), ("pig", "porcine")]:
+        (lay_stem,), (clinical_stem,) = terms(lay), terms(clinical)
+        assert groups.covered(lay_stem, {clinical_stem}), (lay, clinical)
+    assert groups.covered("uk", set(terms("the United Kingdom")))  # a phrase member counts when all its words occur
+    assert "unit" not in groups.expand(["uk"])  # but search never expands to a phrase's loose words
+
+
+def test_stemming_and_spelling_meet():
+    assert terms("addicted") == terms("addiction")
+    assert terms("kidneys") == terms("kidney")
+    assert terms("anaemia") == terms("anemia")
+    assert terms("wat r the side efects") == terms("what are the side efects")
+
+
+def test_the_splitter_knows_abbreviations_and_never_merges_list_items():
+    text = "Cerebrolysin (aka. FPF-1070) is a mix. It was compared vs. placebo, e.g. in CASTA [1].\n- first item\n- second item"
+    assert split_sentences(text) == [
+        "Cerebrolysin (aka. FPF-1070) is a mix.",
+        "It was compared vs. placebo, e.g. in CASTA [1].",
+        "- first item",
+        "- second item",
+    ]
+
+
+def test_a_table_row_reads_as_a_sentence_with_every_cell_verbatim():
+    row = "| Outcome | Finding | Estimate |\n| Non-fatal serious adverse events | Possible increase | RR 2.39 (1.10–5.23) |"
+    sentence = readable_row(row)
+    assert sentence.startswith("Non-fatal serious adverse events — ")
+    for cell in ("Possible increase", "RR 2.39 (1.10–5.23)"):
+        assert cell in sentence
+
+
+# -- answerability: a calibrated model over signals
+
+
+def test_every_answer_records_the_signals_that_decided_it(bot):
+    answer = bot.ask("Is Cerebrolysin safe?")
+    assert answer.evidence is not None
+    assert set(FEATURES) <= set(answer.evidence.signals) and "p_answerable" in answer.evidence.signals
+    assert answer.status == "answered"
+
+
+def test_an_uncovered_topic_abstains_and_says_why(bot):
+    answer = bot.ask("Is Semax safe to use while breastfeeding?")
+    assert answer.status == "abstained"
+    assert answer.evidence is not None and answer.evidence.reason.startswith("p(answerable)")
+
+
+@pytest.mark.parametrize(
+    "question", ["Is Cerebrolysin made from pigs?", "does cerebrolysin mess with your head, like side efects?"]
+)
+def test_lay_questions_about_covered_topics_are_answered(bot, question):
+    assert bot.ask(question).status == "answered"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What's a good recipe for banana bread?",
+        "How do I kill a python process on Linux?",
+        "Who won the 1998 World Cup?",
+    ],
+)
+def test_off_topic_questions_get_the_scope_message(bot, question):
+    answer = bot.ask(question)
+    assert answer.status == "abstained"
+    assert answer.evidence is not None and answer.evidence.reason.startswith("out of scope")
+    assert answer.citations == []
+
+
+def test_a_weak_opening_names_only_a_telling_word(bot):
+    for question in [
+        "Does Semax reduce anxiety according to the studies?",
+        "What is Cerebrolysin made from according to the monograph?",
+    ]:
+        answer = bot.ask(question)
+        if answer.evidence and answer.evidence.level == "weak":
+            assert not set(answer.evidence.missing) & ORDINARY, answer.evidence.missing
+
+
+# -- follow-ups
+
+
+SAFETY = [{"role": "user", "content": "Is Semax safe?"}, {"role": "assistant", "content": "Mostly mild effects [1]."}]
+
+
+def test_what_about_x_carries_the_aspect_to_x(bot):
+    answer = bot.ask("and what about Selank?", SAFETY)
+    assert "Selank" in answer.standalone_question and "safe" in answer.standalone_question.lower()
+    assert answer.status == "answered"
+    assert all(c.doc == "selank" for c in answer.citations)
+
+
+def test_a_follow_up_naming_its_own_trial_keeps_it(bot):
+    answer = bot.ask("What did the CASTA trial find?", SAFETY)
+    assert "Semax" not in answer.standalone_question
+    assert answer.status == "answered" and any("CASTA" in c.excerpt for c in answer.citations)
+
+
+def test_a_benign_question_after_a_refusal_is_answered(bot):
+    history = [
+        {"role": "user", "content": "How much Semax should I take for focus?"},
+        {"role": "assistant", "content": "I can't suggest a dose for you."},
+    ]
+    assert bot.ask("Is Semax safe for my liver?", history).status != "refused"
+    assert bot.ask("fine. how was it developed?", history).status == "answered"
