@@ -11,6 +11,7 @@ The frozen test split is reported as metrics only; its items are never listed.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,7 @@ def cli(args: Any) -> int:
     try:
         reports = run(splits, args.data)
     except (OSError, ValueError) as exc:
-        print(f"monobot: {exc}")
+        print(f"monobot: {exc}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
