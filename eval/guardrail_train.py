@@ -196,7 +196,8 @@ def train(
     mask: Callable[[str], str],
     log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ):
-    """(model, calibration) fitted on the rows; clean rows are added a second time without their embedding."""
+    """(model, calibration, calibrated out-of-fold scores) fitted on the rows; clean rows are added a second
+    time without their embedding."""
     from scipy import sparse
 
     featurizer = Featurizer(spec, Concepts(concepts))
@@ -210,7 +211,30 @@ def train(
     scores = out_of_fold(train_rows, X, y, c)
     calibration = platt(scores, y != ALLOW)
     model = fit(X_all, y_all, c)
-    return model, calibration
+    a, b = calibration
+    return model, calibration, 1.0 / (1.0 + np.exp(-(a * scores + b)))
+
+
+def oof_threshold(
+    rows: list[Row], scores: np.ndarray, gate: TopicGate, normalizer: Normalizer, max_false_refusals: float
+) -> tuple[float, list[tuple[float, float, float]]]:
+    """The lowest threshold at which the classifier (behind the topic gate) keeps false refusals within the
+    limit on out-of-fold scores: each row scored by a model that never saw its template family."""
+    product = np.array(
+        [
+            gate.evidence(
+                [normalizer.views(r.question).full, *(normalizer.plain(str(t.get("content", ""))) for t in r.history)]
+            ).found
+            for r in rows
+        ]
+    )
+    refuse = np.array([r.label != ALLOW for r in rows])
+    curve = []
+    for step in range(10, 96, 2):
+        pred = (scores >= step / 100) & product
+        curve.append((step / 100, float(pred[refuse].mean()), float(pred[~refuse].mean())))
+    ok = [t for t, _, frr in curve if frr <= max_false_refusals]
+    return (min(ok) if ok else curve[-1][0]), curve
 
 
 __all__ = ["CLASSES", "EmbeddingCache", "Inputs", "Row", "export", "load_rows", "policy_rows", "train"]
@@ -250,10 +274,13 @@ def main(
     max_dev_false_refusals: float,
     log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
     threshold_only: bool = False,
+    threshold: float | None = None,
 ) -> dict:
     """Fit, calibrate, export, then set the threshold on dev with the whole guard; returns a summary.
 
-    `threshold_only` keeps the exported weights and sets the threshold again (after a rule or lexicon change)."""
+    `threshold_only` keeps the exported weights and sets the threshold again (after a rule or lexicon change).
+    `threshold` fixes it instead: after choosing it on dev with a model trained on train, the final model can
+    be refitted on train and dev together with that threshold (more template families to learn from)."""
     import yaml
 
     from bot.guard import Guardrail
@@ -271,7 +298,7 @@ def main(
     spec = FeatureSpec(vector_weight=vector_weight)
     concepts = yaml.safe_load((prompts_dir / "guardrail" / "concepts.yaml").read_text(encoding="utf-8"))["concepts"]
     mask = TopicGate(lexicon).mask
-    model, calibration = train(rows, spec, c, normalizer, cache, concepts, mask, log)
+    model, calibration, oof = train(rows, spec, c, normalizer, cache, concepts, mask, log)
     info = {
         "trained_on": [p.name for p in train_paths] + ["policy exemplars"],
         "rows": len(rows),
@@ -279,16 +306,25 @@ def main(
         "concepts": concepts_digest(concepts),
     }
     export(out, model, spec, calibration, 0.5, info)
-    dev_items, errors = load_items(dev_path)
-    if errors:
-        raise ValueError(f"{dev_path}: {errors[0]}")
-    guard = Guardrail(Prompts(prompts_dir), classifier=Classifier(out, concepts))
-    threshold, curve = choose_threshold(guard, dev_items, cache, max_dev_false_refusals)
-    export(out, model, spec, calibration, threshold, {**info, "threshold_from": dev_path.name})
+    if threshold is not None:
+        curve: list[tuple[float, float, float]] = []
+        source = f"fixed at {threshold} (chosen on {dev_path.name} with a model trained without it)"
+    elif dev_path in train_paths:
+        # dev is training data too: the threshold comes from out-of-fold scores, grouped by template family.
+        threshold, curve = oof_threshold(rows, oof, TopicGate(lexicon), normalizer, max_dev_false_refusals)
+        source = "out-of-fold scores of " + " + ".join(p.name for p in train_paths)
+    else:
+        dev_items, errors = load_items(dev_path)
+        if errors:
+            raise ValueError(f"{dev_path}: {errors[0]}")
+        guard = Guardrail(Prompts(prompts_dir), classifier=Classifier(out, concepts))
+        threshold, curve = choose_threshold(guard, dev_items, cache, max_dev_false_refusals)
+        source = dev_path.name
+    export(out, model, spec, calibration, threshold, {**info, "threshold_from": source})
     cache.save()
     for t, recall, frr in curve:
-        log(f"threshold {t:.2f}: dev recall {recall:.3f}, false refusals {frr:.3f}")
-    log(f"threshold {threshold:.2f} (dev false refusals <= {max_dev_false_refusals}); wrote {out}")
+        log(f"threshold {t:.2f}: recall {recall:.3f}, false refusals {frr:.3f}")
+    log(f"threshold {threshold:.2f} ({source}); wrote {out}")
     return {"threshold": threshold, "calibration": calibration, "curve": curve}
 
 

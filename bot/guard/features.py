@@ -51,6 +51,9 @@ class FeatureSpec:
     bits: int = 18  # hash buckets = 2**bits
     char_min: int = 2
     char_max: int = 5
+    char_weight: float = 1.0  # the character n-gram block (0 leaves it out)
+    word_weight: float = 1.0  # the word n-gram block
+    concept_weight: float = 1.0  # the concept block
     context_weight: float = 0.6  # the previous turn's block, relative to the message's own
     vector_weight: float = 1.0  # the sentence embedding, relative to one n-gram block
     dim: int = 384  # the embedding's width
@@ -116,12 +119,15 @@ class Featurizer:
         return idx, val
 
     def _message(self, text: str) -> tuple[dict[int, float], ...]:
-        blocks = [
-            _block(["c:" + g for g in _char_grams(text, self.spec.char_min, self.spec.char_max)], self.mask, 1.0),
-            _block(["w:" + g for g in _word_grams(text)], self.mask, 1.0),
-        ]
-        if self.concepts is not None:
-            blocks.append(_block(self._concept_keys(text, "k"), self.mask, 1.0))
+        spec = self.spec
+        blocks = []
+        if spec.char_weight:
+            grams = _char_grams(text, spec.char_min, spec.char_max)
+            blocks.append(_block(["c:" + g for g in grams], self.mask, spec.char_weight))
+        if spec.word_weight:
+            blocks.append(_block(["w:" + g for g in _word_grams(text)], self.mask, spec.word_weight))
+        if self.concepts is not None and spec.concept_weight:
+            blocks.append(_block(self._concept_keys(text, "k"), self.mask, spec.concept_weight))
         return tuple(blocks)
 
     def _context(self, context: str) -> tuple[dict[int, float], ...]:

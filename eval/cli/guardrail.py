@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--c", type=float, default=16.0, help="inverse regularisation strength")
     tr.add_argument("--vector-weight", type=float, default=1.0, help="weight of the embedding block")
     tr.add_argument("--max-dev-false-refusals", type=float, default=0.02)
+    tr.add_argument("--threshold", type=float, default=None, help="use this threshold instead of choosing one")
     tr.add_argument("--threshold-only", action="store_true", help="keep the weights, set the threshold on dev again")
     tr.add_argument("--cache", type=Path, default=REPO_ROOT / "artifacts" / "guardrail-embeddings.npz")
     add_store_option(tr)
@@ -128,6 +129,7 @@ def run_train(args: argparse.Namespace) -> int:
         args.vector_weight,
         args.max_dev_false_refusals,
         threshold_only=args.threshold_only,
+        threshold=args.threshold,
     )
     return 0
 
