@@ -23,12 +23,14 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from .compose import citation_for, compose, select_lead
+from .badges import stale_notice, strongest
+from .compose import citation_for, compose, reviewed_of, select_lead
 from .contract import Answer, Citation, Evidence, GuardDecision, Mode, Retrieved
 from .embedding import Embedder
 from .evidence import AnswerabilityModel, Assessor, Candidate, candidates
@@ -117,6 +119,7 @@ class Bot:
         prompts: Prompts | None = None,
         chat_model: Any | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -129,6 +132,7 @@ class Bot:
             else None
         )
         self.clock = clock
+        self.today = today  # for the staleness notice; tests pass a fixed date
         self.retriever = Retriever(store, embedder, exact_rows=settings.exact_search_rows)
         self._matchers: dict[str, SubjectMatcher] = {}
         self._assessor: Assessor | None = None
@@ -243,9 +247,8 @@ class Bot:
         if self.writer is None:
             return
         with self._timer(turn)("llm"):
-            pool = [
-                citation_for(n, passage) for n, passage in enumerate(turn.retrieval.passages[: self.settings.top_k], 1)
-            ]
+            passages = turn.retrieval.passages[: self.settings.top_k]
+            pool = [citation_for(n, p, reviewed_of(turn.retrieval, p)) for n, p in enumerate(passages, 1)]
             try:
                 written = self.writer.write(turn.standalone, pool, turn.budget, check=self.guard.check_output)
                 turn.draft = Draft(written.text, written.citations, "llm")
@@ -283,6 +286,13 @@ class Bot:
             else:
                 text = f"{self.prompts.message('weak_evidence')} {text}"
         notice = (self.guard.notice() or None) if turn.guard.decision == "notice" else None
+        ev = ev.model_copy(update={"strongest_source": strongest(c.study_type for c in turn.draft.citations)})
+        stale = stale_notice(
+            [c.reviewed for c in turn.draft.citations],
+            self.today(),
+            self.settings.stale_after_months,
+            self.prompts.text("messages/stale_notice"),
+        )
         snapshot = self.store.snapshot()
         subjects = {doc: info.get("subject", "") for doc, info in snapshot.info.docs.items()}
         follow_ups = suggestions(turn.draft.citations, self._sections_of(snapshot), subjects=subjects)
@@ -296,6 +306,7 @@ class Bot:
             standalone_question=turn.standalone,
             evidence=ev,
             notice=notice,
+            stale_notice=stale,
             suggestions=follow_ups,
         )
 
@@ -336,7 +347,7 @@ class Bot:
             with self._timer(turn)("retrieve_safety"):
                 retrieval = self.retriever.retrieve(f"{subject} {topic}", [subject], self._timer(turn))
             if retrieval.passages:
-                citations = [citation_for(1, retrieval.passages[0])]
+                citations = [citation_for(1, retrieval.passages[0], reviewed_of(retrieval, retrieval.passages[0]))]
                 text = f"{text} {self.prompts.message('refusal_offer')} [1]"
         return Answer(
             question=turn.question,

@@ -7,6 +7,7 @@ ranked with vectors computed at ingest, so answering costs no extra embedding.
 
 from __future__ import annotations
 
+from .badges import strongest
 from .contract import Citation, Source
 from .evidence import Candidate
 from .retrieve import Passage, Retrieval
@@ -67,7 +68,9 @@ def _run(ordered: list[Candidate]) -> list[Candidate]:
     return run
 
 
-def citation_for(n: int, passage: Passage) -> Citation:
+def citation_for(n: int, passage: Passage, reviewed: str | None = None) -> Citation:
+    """The cited excerpt with its sources, the strongest study type among them, and the monograph's
+    review date (from the index's document info)."""
     record = passage.first
     return Citation(
         n=n,
@@ -87,7 +90,13 @@ def citation_for(n: int, passage: Passage) -> Citation:
             )
             for s in passage.sources
         ],
+        study_type=strongest(s.get("study_type") for s in passage.sources),  # type: ignore[arg-type]
+        reviewed=reviewed,
     )
+
+
+def reviewed_of(retrieval: Retrieval, passage: Passage) -> str | None:
+    return retrieval.snapshot.info.docs.get(passage.first.doc, {}).get("reviewed") or None
 
 
 def compose(retrieval: Retrieval, lead: list[Candidate]) -> tuple[str, list[Citation]]:
@@ -97,7 +106,8 @@ def compose(retrieval: Retrieval, lead: list[Candidate]) -> tuple[str, list[Cita
     for cand in lead:
         if cand.passage not in numbers:
             numbers[cand.passage] = len(numbers) + 1
-            citations.append(citation_for(numbers[cand.passage], retrieval.passages[cand.passage]))
+            passage = retrieval.passages[cand.passage]
+            citations.append(citation_for(numbers[cand.passage], passage, reviewed_of(retrieval, passage)))
         text = readable_row(cand.table_row) if cand.table_row else cand.text
         sentences.append(f"{text} [{numbers[cand.passage]}]")
     return " ".join(sentences), citations

@@ -31,9 +31,9 @@ import numpy as np
 from . import vocab
 from .contract import Evidence, Level
 from .fuzzy import edit_distance
-from .index import LexicalIndex
+from .index import ChunkRecord, LexicalIndex
 from .retrieve import Retrieval
-from .text import expand, figures, normalize, terms, words
+from .text import cited_numbers, expand, figures, normalize, terms, words
 from .vocab import Commonness
 
 FEATURES = (
@@ -149,6 +149,8 @@ def _covered(word: Word, present: set[str], lexical: LexicalIndex, is_word: Call
 # -- candidates: sentences that could lead the answer
 
 
+# Of two sentences saying the same thing, the one resting on stronger evidence leads (issue 18).
+STRENGTH_BONUS = {"systematic_review": 0.03, "rct": 0.02, "observational": 0.01}
 HEADING_WEIGHT = 0.12  # a section whose heading restates the question ("What did the CASTA trial find?")
 INTENT_WEIGHT = 0.06  # a section where the question's intent is answered ("who should avoid" -> cautions)
 
@@ -182,6 +184,7 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
             vectors = record.sentence_vectors
             infos = record.infos()
             cosines = vectors @ qvec if vectors is not None and len(vectors) == len(infos) else None
+            strength = _strength_by_sentence(record)
             for k, info in enumerate(infos):
                 if info.skip:
                     continue
@@ -194,6 +197,7 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
                     + info.bonus
                     + digit_bonus * info.digit
                     + section_bonus
+                    + strength.get(k, 0.0)
                     - 0.01 * p_index
                 )
                 out.append(
@@ -209,6 +213,18 @@ def candidates(retrieval: Retrieval, limit_passages: int = 6) -> list[Candidate]
                         record.text if record.kind == "table" else None,
                     )
                 )
+    return out
+
+
+def _strength_by_sentence(record: ChunkRecord) -> dict[int, float]:
+    """Sentence position -> bonus for the strongest study type among the sources it cites."""
+    types = {s["n"]: s.get("study_type") for s in record.sources}
+    if record.kind != "text" or not any(t in STRENGTH_BONUS for t in types.values()):
+        return {}
+    out = {}
+    for k, (a, b) in enumerate(record.sentences):
+        cited = [types.get(n) for n in cited_numbers(record.text[a:b])]
+        out[k] = max((STRENGTH_BONUS.get(t or "", 0.0) for t in cited), default=0.0)
     return out
 
 

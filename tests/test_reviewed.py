@@ -256,11 +256,6 @@ def test_review_dates_are_stored_per_document_and_types_reach_the_answer(tmp_pat
     assert sources and {s.study_type for s in sources} == {"rct"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/index/writer.py IndexUpdate.commit publishes a generation only when chunk ids change, so a "
-    "new review date on an otherwise unchanged page never reaches LiveInfo.docs (lead: compare info too)",
-)
 def test_a_new_review_date_alone_is_published(tmp_path, settings_for, embedder):
     _, store = _ingest_pair(tmp_path, settings_for, embedder, "reviewed: 2024-02\n")
     (tmp_path / "corpus" / "semax.md").write_text(
@@ -269,3 +264,17 @@ def test_a_new_review_date_alone_is_published(tmp_path, settings_for, embedder):
     settings = settings_for(tmp_path / "store")
     assert ingest([tmp_path / "corpus"], settings, store, embedder, progress=False, reviewed="2024-05").ok
     assert store.read_live().docs["semax"]["reviewed"] == "2025-04"
+    assert store.snapshot().info.docs["semax"]["reviewed"] == "2025-04"  # a reader sees it without a new generation
+
+
+def test_citations_carry_the_strongest_type_and_review_date_and_old_monographs_a_notice(
+    tmp_path, settings_for, embedder
+):
+    settings, store = _ingest_pair(tmp_path, settings_for, embedder, "reviewed: 2021-02\n")
+    bot = build_bot(settings, store=store, embedder=embedder)
+    bot.today = lambda: date(2025, 6, 1)
+    answer = bot.ask("Is Semax safe?")
+    semax = [c for c in answer.citations if c.doc == "semax"]
+    assert semax and semax[0].study_type == "rct" and semax[0].reviewed == "2021-02"
+    assert answer.evidence is not None and answer.evidence.strongest_source == "rct"
+    assert answer.stale_notice is not None and "February 2021" in answer.stale_notice

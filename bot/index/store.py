@@ -239,6 +239,10 @@ class IndexStore:
             return
         atomic_write_text(self._pointer_file(), info.to_json())
 
+    def update_live(self, info: LiveInfo) -> None:
+        """Rewrite the live pointer for the same generation (document info only; chunks are unchanged)."""
+        self._write_live(info)
+
     def _pointer_token(self) -> Any:
         """Something that changes when the live pointer changes, cheap enough to check on every question."""
         if self.server_mode:
@@ -267,6 +271,7 @@ class IndexStore:
             if info is None:
                 raise IndexUnavailable("the index is empty: run `monobot ingest PATH`")
             if current is not None and current.info.collection == info.collection:
+                current.info = info  # the same generation, its document info rewritten (bot/index/writer.py)
                 self._token = token
                 return current
             opener = functools.partial(self._open_collection, info.collection)

@@ -9,6 +9,7 @@ the caller, so a failure or kill anywhere leaves the live one serving.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -253,6 +254,10 @@ class IndexUpdate:
                 self.store.save_manifest(
                     self.live.collection, {**self.manifest, "fingerprint": self.fingerprint, "docs": self.desired}
                 )
+            docs = {doc: {**self.live.docs.get(doc, {}), **self.info.get(doc, {})} for doc in self.desired}
+            if docs != {doc: self.live.docs.get(doc) for doc in self.desired}:
+                # Same chunks, new document info (a review date, an alias): the pointer is rewritten in place.
+                self.store.update_live(dataclasses.replace(self.live, docs=docs))
             return result
         if not self.desired:
             self._discard()

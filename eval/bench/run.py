@@ -1,7 +1,12 @@
 """`monobot bench`: ingest, re-ingest, warm and cold latency, memory and index size, measured in one run
 side by side with plain sentence-transformers encoding, a bare embed + Chroma query and the stock
-LangChain recipe. Every figure comes from this run; ratios compare numbers taken minutes apart on the
-same machine.
+LangChain recipe. Every figure comes from this run.
+
+Ratios are taken from interleaved pairs (A, B, A, B, ...) and reported as the median of the per-pair
+ratios: the ingest ratio ingests a slice of the corpus into a fresh store and encodes the same slice's
+chunks with plain sentence-transformers, back to back, ROUNDS times. Measuring each side once, minutes
+apart, let machine load in between decide the ratio (one 1,000-monograph run read 1.78x on a quiet
+machine and 0.86x with load in between); interleaving puts both sides under the same load.
 """
 
 from __future__ import annotations
@@ -35,12 +40,13 @@ SAMPLE_QUESTIONS = [
     "Does Selank work for anxiety?",
 ]
 TARGETS = {
-    "warm_p50_ms": 20.0,
-    "warm_p95_ms": 40.0,
+    "warm_p50_ms": 10.0,  # on the sample (issue 14)
+    "warm_p95_ms": 10.0,  # at 10,000 monographs (issue 12)
     "ratio_to_bare_max": 1.5,
-    "cold_ask_s": 2.0,
+    "cold_ask_s": 1.0,  # on the sample
+    "cold_ask_10k_s": 1.5,
     "unchanged_reingest_10k_s": 10.0,
-    "ingest_vs_st_min": 1.5,
+    "ingest_vs_st_min": 1.5,  # median of interleaved pairs
     "peak_memory_10k_mb": 2048.0,
 }
 
@@ -81,12 +87,13 @@ def st_encode_rate(texts: list[str]) -> float:
 
 
 def chunk_texts(corpus: Path, limit: int) -> list[str]:
-    from bot.index import get_embedder
+    """What ingest embeds for these files (each chunk with its title and heading), for the plain baseline."""
+    from bot.embedding import TokenCounter
     from ingest.chunk import chunk_document
     from ingest.load import find_files, parse_file
 
     settings = Settings()
-    embedder = get_embedder(settings)
+    embedder = TokenCounter(settings.embed_model)
     files, _ = find_files([corpus])
     texts: list[str] = []
     for path in files:
@@ -157,12 +164,17 @@ def bench_corpus(
             }
         shutil.rmtree(pooled_store, ignore_errors=True)
 
-    log(f"{name}: plain sentence-transformers encoding of {st_sample} chunks")
-    texts = chunk_texts(corpus, st_sample)
-    st_rate = st_encode_rate(texts)
-    result["st_encode"] = {"chunks": len(texts), "chunks_per_s": round(st_rate, 1)}
-    result["ingest_vs_st"] = round(result["ingest"]["chunks_per_s"] / st_rate, 2)
+    log(f"{name}: interleaved ingest vs plain sentence-transformers, {ROUNDS} rounds on a slice of {st_sample} chunks")
+    pairs = interleaved_ingest_pairs(corpus, work / f"slice-{name}", models, st_sample, monobot)
+    result["ingest_vs_st_pairs"] = pairs
+    result["st_encode"] = {
+        "chunks": pairs[0]["chunks"],
+        "chunks_per_s": round(statistics.median(p["st_chunks_per_s"] for p in pairs), 1),
+    }
+    result["ingest_vs_st"] = round(statistics.median(p["ratio"] for p in pairs), 2)
+    result["ingest_vs_st_spread"] = [round(min(p["ratio"] for p in pairs), 2), round(max(p["ratio"] for p in pairs), 2)]
     if "ingest_pooled" in result:
+        st_rate = result["st_encode"]["chunks_per_s"]
         result["ingest_pooled_vs_st"] = round(result["ingest_pooled"]["chunks_per_s"] / st_rate, 2)
 
     log(f"{name}: warm queries ({len(questions)} questions × {repeat})")
@@ -196,19 +208,60 @@ def bench_corpus(
         result["ratio_to_stock"] = round(total / query["stock_langchain_ms"]["p50"], 2)
     shutil.rmtree(stock_dir, ignore_errors=True)
 
-    log(f"{name}: cold `monobot ask` × {cold_runs}")
-    colds = []
+    log(f"{name}: cold `monobot ask` × {cold_runs}, interleaved with a bare interpreter start")
+    colds, bares = [], []
     for i in range(cold_runs):
         code, out, err, wall, rss = run_measured([monobot, "ask", questions[i % len(questions)], "--json"], _env(store))
         if code != 0:
             raise RuntimeError(f"cold ask failed: {err[-2000:]}")
         colds.append(wall)
+        bares.append(run_measured([sys.executable, "-c", "import numpy"], _env(store))[3])
     result["cold_ask_s"] = {
         "median": round(statistics.median(colds), 3),
         "min": round(min(colds), 3),
         "runs": [round(c, 3) for c in colds],
+        "bare_python_numpy_median": round(statistics.median(bares), 3),
     }
     return result
+
+
+ROUNDS = 3
+
+
+def interleaved_ingest_pairs(corpus: Path, work: Path, models: Path, chunks: int, monobot: str) -> list[dict[str, Any]]:
+    """ROUNDS pairs of (ingest a slice of the corpus into a fresh store, encode its chunks with plain
+    sentence-transformers), back to back, so both sides of each ratio ran under the same machine load."""
+    slice_dir = work / "corpus"
+    shutil.rmtree(work, ignore_errors=True)
+    slice_dir.mkdir(parents=True)
+    texts: list[str] = []
+    for path in sorted(corpus.glob("*.txt")):
+        shutil.copy(path, slice_dir / path.name)
+        texts += chunk_texts(slice_dir / path.name, chunks)
+        if len(texts) >= chunks:
+            break
+    pairs = []
+    for round_no in range(ROUNDS):
+        store = _fresh_store(work / f"store-{round_no}", models)
+        code, out, err, wall, _ = run_measured(
+            [monobot, "ingest", str(slice_dir), "--json", "--no-progress"], _env(store)
+        )
+        if code != 0:
+            raise RuntimeError(f"slice ingest failed: {err[-2000:]}")
+        report = json.loads(out)
+        ingest_rate = report["chunks"] / report["seconds"]
+        st_rate = st_encode_rate(texts)
+        pairs.append(
+            {
+                "chunks": report["chunks"],
+                "ingest_chunks_per_s": round(ingest_rate, 1),
+                "st_chunks_per_s": round(st_rate, 1),
+                "ratio": round(ingest_rate / st_rate, 3),
+            }
+        )
+        log(f"round {round_no + 1}: {pairs[-1]}")
+        shutil.rmtree(store, ignore_errors=True)
+    return pairs
 
 
 def run(
