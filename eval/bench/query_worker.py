@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .measure import pct
+from bot.util import percentile as pct
 
 STAGES = ("guard", "embed", "condense", "dense", "lexical", "fuse", "compose", "total")
 
