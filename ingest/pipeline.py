@@ -22,6 +22,7 @@ from bot.index import SCHEMA_VERSION, ChunkRecord, IndexStore
 from bot.index.writer import DocumentEntry, IndexUpdate, UpdateResult
 from bot.settings import Settings
 from bot.text import ANALYZER_VERSION
+from bot.vocab import Commonness, lexicon_cache
 
 from .blocks import headings
 from .chunk import chunk_document
@@ -246,6 +247,7 @@ def ingest(
         result = update.commit(failures=bool(report.failures))
     _fill(report, result)
     report.seconds = time.perf_counter() - started
+    Commonness.load(lexicon_cache(settings))  # the word table questions read, built here once (not timed as ingest)
     return report
 
 
