@@ -143,7 +143,9 @@ class Guardrail:
         if planted:
             first = planted[0]
             return _refuse(
-                "unsafe_passage", f"the answer would quote a {first.why} ({first.kind}): {first.sentence[:120]!r}", 1.0
+                "unsafe_passage",
+                f"the answer would quote an instruction from the corpus ({first.why}, {first.kind}): {first.sentence[:120]!r}",
+                1.0,
             )
         late = self.check_answer(question, text)
         if late is not None:
