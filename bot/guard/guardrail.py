@@ -69,7 +69,8 @@ class Guardrail:
     def check(self, question: str, history: list[dict], vector: np.ndarray | None = None) -> GuardDecision:
         views, given = inputs(self.normalizer, question, history, self.topic.mask)
         earlier = [self.normalizer.plain(str(t.get("content", ""))) for t in history[-6:]]
-        product = self.topic.evidence([views.full, *reversed(earlier)])
+        own = self.topic.evidence([views.full])
+        product = own if own.found else self.topic.evidence(list(reversed(earlier)))
         about = f"; about {product.what!r}" if product.found else ""
 
         hit = first_hit(self.rules, [self.topic.mask(views.full, with_subjects=True), views.full], self.meta)
@@ -94,8 +95,10 @@ class Guardrail:
                     reading.joined.refuse,
                 )
             # The earlier turn was a request and this one leans the same way on its own ("ok, roughly?"),
-            # rather than asking something new ("fine. how was it developed?"): it presses the request.
-            if joined and predicted.refuse >= self.policy.soft_factor * self.threshold:
+            # rather than asking something new ("fine. how was it developed?"): it presses the request. A
+            # message naming its own product ("Is Semax safe for my liver?") asks its own question and was
+            # judged above on its own.
+            if joined and not own.found and predicted.refuse >= self.policy.soft_factor * self.threshold:
                 return _refuse(
                     reading.previous.category,
                     f"follow-up pressing a request: classifier {predicted.refuse:.2f} alone, "
