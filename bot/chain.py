@@ -39,7 +39,7 @@ from .llm import LLMBudget, LLMFailure, LLMWriter, OutputBlocked, active_budget
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
-from .subjects import SubjectMatcher, condense, unknown_names
+from .subjects import SubjectMatcher, condense, focus, unknown_names
 from .suggest import sections_from_records, suggestions
 from .vocab import Commonness, lexicon_cache
 
@@ -204,7 +204,7 @@ class Bot:
     def _condense(self, turn: Turn) -> None:
         with self._timer(turn)("condense"):
             matcher = self._matcher()
-            turn.standalone, turn.subjects = condense(turn.question, turn.history, matcher)
+            turn.standalone, turn.subjects = condense(focus(turn.question, matcher), turn.history, matcher)
             if self.writer is not None and turn.history and turn.standalone != turn.question:
                 try:
                     turn.standalone = self.writer.condense(turn.question, turn.history, turn.budget)

@@ -58,5 +58,6 @@ def build_bot(
     prompts = Prompts(settings.prompts_dir)
     embedder = embedder or get_embedder(settings)
     chat_model = chat_model if chat_model is not None else chat_model_from_settings(settings)
-    guard = guard or default_guard(settings, prompts, embedder, chat_model)
-    return Bot(settings, store or IndexStore(settings), embedder, guard, prompts=prompts, chat_model=chat_model)
+    store = store or IndexStore(settings)
+    guard = guard or default_guard(settings, prompts, embedder, chat_model, store=store)
+    return Bot(settings, store, embedder, guard, prompts=prompts, chat_model=chat_model)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .index import ChunkRecord, IndexStore, IndexUnavailable, Snapshot
+from .instructions import find as find_instructions
 from .text import figures, normalize
 
 RRF_K = 60
@@ -122,7 +123,7 @@ class Retriever:
         with timer("lexical"):
             lexical = snap.lexical.search(query, self.k_lexical)
         with timer("fuse"):
-            hits = self._fuse(snap, qvec, dense, lexical, subjects, query)
+            hits = [h for h in self._fuse(snap, qvec, dense, lexical, subjects, query) if not quarantined(h.record)]
             passages = merge(hits)[: self.max_passages]
         return Retrieval(query=query, vector=qvec, passages=passages, snapshot=snap, subjects=subjects)
 
@@ -203,6 +204,19 @@ class Retriever:
             hits = [h for h in hits if h.record.subject in subjects]
         hits.sort(key=lambda h: (-h.fused, -h.cosine))
         return hits
+
+
+def quarantined(record: ChunkRecord) -> bool:
+    """Corpus text that instructs the reader or the assistant ("should be injected at 5 mL daily", "ignore
+    prior rules") is never quoted or cited, whatever the question: anyone who can edit one page could
+    otherwise make the bot give self-injection advice. Ingest lists such sentences in its summary."""
+    flagged = _QUARANTINE.get(record.hash)
+    if flagged is None:
+        flagged = _QUARANTINE[record.hash] = bool(find_instructions(record.text))
+    return flagged
+
+
+_QUARANTINE: dict[str, bool] = {}  # chunk text hash -> instruction found; bounded by the corpus's chunks
 
 
 def merge(hits: list[Hit]) -> list[Passage]:

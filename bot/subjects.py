@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import vocab
 from .fuzzy import edit_distance, typo_budget
-from .text import STOPWORDS, iter_words, normalize, stem, terms
+from .text import STOPWORDS, iter_words, normalize, split_sentences, stem, terms
 
 
 def _key(name: str) -> str:
@@ -104,6 +104,8 @@ def condense(question: str, history: list[dict], matcher: SubjectMatcher) -> tup
       (a trial, an agency), so "how many patients did it include?" after a question about CASTA is
       asked about CASTA.
     """
+    if history:
+        question = vocab.strip_fillers(question)
     named = matcher.find(question)
     last_user = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "user"), "")
     if named:
@@ -122,6 +124,25 @@ def condense(question: str, history: list[dict], matcher: SubjectMatcher) -> tup
     if not extra:
         return question, []
     return f"{question.rstrip()} ({', '.join(extra)})", carried
+
+
+LONG_QUESTION_WORDS = 60
+
+
+def focus(question: str, matcher: SubjectMatcher) -> str:
+    """What a long message asks: its last sentences that are questions (the reader's context usually comes
+    first), with the subjects named anywhere in it. Short questions are returned as they are.
+
+    The whole message is still what the guardrail judges; this is what retrieval and the evidence check
+    read, so pasted background never drowns the question.
+    """
+    if len(question.split()) <= LONG_QUESTION_WORDS:
+        return question
+    sentences = split_sentences(" ".join(question.split()))
+    asked = [s for s in sentences if s.rstrip().endswith("?")][-2:] or sentences[-2:]
+    text = " ".join(asked)
+    missing = [s for s in matcher.find(question) if s not in matcher.find(text)]
+    return f"{text} ({', '.join(missing)})" if missing else text
 
 
 def _only_subjects(question: str, subjects: list[str]) -> bool:

@@ -160,6 +160,27 @@ def stopwords() -> frozenset[str]:
 
 
 @cache
+def fillers() -> tuple[str, ...]:
+    """Reply words that may open a follow-up without being part of its question, longest first."""
+    found = {
+        line.strip().lower() for line in _data("fillers.txt").splitlines() if line.strip() and not line.startswith("#")
+    }
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+@cache
+def _filler_re() -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(f) for f in fillers())
+    return re.compile(rf"^\s*(?:(?:{alternatives})[\s,.;:!]+)+", re.IGNORECASE)
+
+
+def strip_fillers(text: str) -> str:
+    """ "fine. how was it developed?" -> "how was it developed?"; a message that is only fillers is kept."""
+    stripped = _filler_re().sub("", text)
+    return stripped if stripped.strip() else text
+
+
+@cache
 def followup_words() -> frozenset[str]:
     return frozenset(
         line.strip().lower() for line in _data("followup.txt").splitlines() if line.strip() and not line.startswith("#")
@@ -179,7 +200,7 @@ def abbreviations() -> frozenset[str]:
 def analyzer_hash() -> str:
     """Names the analyser's data: a change to the vocabulary re-indexes rather than mixes old and new terms."""
     digest = hashlib.sha256()
-    for name in ("lay_clinical.yaml", "abbreviations.txt", "stopwords.txt", "textspeak.yaml"):
+    for name in ("lay_clinical.yaml", "abbreviations.txt", "stopwords.txt", "textspeak.yaml", "fillers.txt"):
         digest.update(_data(name).encode())
     return digest.hexdigest()[:12]
 

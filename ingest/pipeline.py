@@ -20,6 +20,7 @@ from bot.embedding import Embedder, TokenCounter
 from bot.features import FEATURES_VERSION
 from bot.index import SCHEMA_VERSION, ChunkRecord, IndexStore
 from bot.index.writer import DocumentEntry, IndexUpdate, UpdateResult
+from bot.instructions import find as find_instructions
 from bot.settings import Settings
 from bot.text import ANALYZER_VERSION
 from bot.vocab import Commonness, lexicon_cache
@@ -290,6 +291,11 @@ def _ingest_file(
     report.files_parsed += 1
     for note in item.document.notes:  # one line per kind of loss (unresolved citations listed once), not per marker
         report.warnings.append(f"{path}: {note}")
+    flagged = [hit for record in item.records for hit in find_instructions(record.text)]
+    for hit in flagged[:3]:  # corpus text that instructs the reader or the assistant is never quoted (bot/retrieve.py)
+        report.warnings.append(f"{path}: quarantined {hit.kind} instruction, never quoted: {hit.sentence[:100]!r}")
+    if len(flagged) > 3:
+        report.warnings.append(f"{path}: {len(flagged) - 3} more instruction-like sentences quarantined")
     info = {
         "title": item.document.title,
         "subject": item.document.subject or "",

@@ -31,6 +31,24 @@ def when(timestamp: float | None) -> str:
     return f"{time.strftime('%Y-%m-%d %H:%M %Z', time.localtime(timestamp))} ({ago} ago)"
 
 
+def quarantined(store: Any) -> list[dict[str, str]]:
+    """Chunks holding instruction-like corpus text (never quoted in answers): where they are and what they say."""
+    from bot.instructions import find
+
+    try:
+        records = store.snapshot().records
+    except Exception:
+        return []
+    out = []
+    for row in range(records.rows if records is not None else 0):
+        record = records.record(row)
+        out += [
+            {"doc": record.doc, "section": record.section, "kind": h.kind, "sentence": h.sentence}
+            for h in find(record.text)
+        ]
+    return out
+
+
 def status(settings: Any) -> dict[str, Any]:
     from bot.index import IndexStore, IndexUnavailable
 
@@ -56,6 +74,7 @@ def status(settings: Any) -> dict[str, Any]:
     return {
         **out,
         "ready": True,
+        "quarantined": quarantined(store),
         "generation": info.generation,
         "collection": info.collection,
         "documents": len(info.docs),
@@ -81,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"chunks:       {data['chunks']}")
         print(f"model:        {data['model']}")
         print(f"last ingest:  {when(data['last_ingest'])}")
+        flagged = data["quarantined"]
+        print(f"quarantined:  {len(flagged)} instruction-like sentences, never quoted")
+        for item in flagged[:10]:
+            print(f"  - {item['doc']} › {item['section']}: {item['sentence'][:90]!r}")
     t = data["thresholds"]
     abstain, weak = (v if v is not None else "the model's default" for v in (t["abstain_below"], t["weak_below"]))
     print(f"thresholds:   abstain below {abstain}, weak below {weak}, top {t['top_k']} excerpts")
