@@ -13,9 +13,9 @@ from .evidence import Candidate
 from .retrieve import Passage, Retrieval
 from .text import readable_row
 
-MAX_LEAD = 4  # sentences in an extractive answer
-RUN = 3  # consecutive sentences quoted from the passage that answers the question
-LEAD_MARGIN = 0.1  # how far below the best sentence another passage's sentence may score and still be quoted
+MAX_LEAD = 5  # sentences in an extractive answer
+RUN = 4  # consecutive sentences quoted from the passage that answers the question
+LEAD_MARGIN = 0.2  # how far below the best sentence another passage's sentence may score and still be quoted
 _ANAPHOR = ("it ", "its ", "this ", "these ", "they ", "their ", "that ", "the trial", "the review", "the study")
 
 
