@@ -99,8 +99,8 @@ def test_superseded_and_failed_generations_leave_no_copy_behind(tmp_path, settin
 def test_a_worker_on_another_host_builds_its_copies_from_the_chroma_server(server_store, tmp_path):
     elsewhere = IndexStore(server_store.settings.model_copy(update={"store": tmp_path / "other-host"}))
     snap = elsewhere.snapshot()
-    assert snap.records is not None and (tmp_path / "other-host" / "records" / snap.info.collection).exists()
-    assert (tmp_path / "other-host" / "lexical" / snap.info.collection).exists()
+    assert snap.records is not None and elsewhere.records_dir(snap.info.collection).exists()
+    assert elsewhere.lexical_dir(snap.info.collection).exists()
     chroma = _chroma_rows(server_store)
     for chunk_id, row in snap.rows(list(chroma)).items():
         _same(row, chroma[chunk_id])
