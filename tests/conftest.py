@@ -36,9 +36,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ONNX export shared by every store of the session (exported once, as in production per store)."""
-    return tmp_path_factory.mktemp("models")
+def model_cache() -> Path:
+    """The ONNX export (and word table) shared by every store of the session, kept between sessions.
+
+    Exporting and quantising the model takes about ten seconds, most of a fast test run; the files are
+    named by the model's fingerprint, and a corrupt one is rebuilt (bot/embedding.py), so reusing them
+    is safe. MONOBOT_TEST_MODEL_CACHE moves the folder; the export itself is tested in its own test.
+    """
+    cache = Path(os.environ.get("MONOBOT_TEST_MODEL_CACHE") or REPO_ROOT / ".cache" / "test-models")
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
 
 
 def make_settings(store: Path, model_cache: Path, **extra: object) -> Settings:
