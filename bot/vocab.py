@@ -59,6 +59,7 @@ class Groups:
     words: dict[str, frozenset[str]]
     phrases_of: dict[str, tuple[tuple[str, ...], ...]]
     phrase_words: dict[tuple[str, ...], frozenset[str]]
+    phrases_starting: dict[str, tuple[tuple[str, ...], ...]]  # first stem -> phrases, so expand reads only a few
 
     def expand(self, stems: list[str]) -> list[str]:
         """The stems plus the single-word members of their groups, and of groups a phrase of theirs names."""
@@ -67,10 +68,10 @@ class Groups:
         added: list[str] = []
         for s in stems:
             added.extend(sorted(self.words.get(s, ())))
-        for phrase, members in self.phrase_words.items():
-            n = len(phrase)
-            if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
-                added.extend(sorted(members))
+        for i, first in enumerate(stems):
+            for phrase in self.phrases_starting.get(first, ()):
+                if tuple(stems[i : i + len(phrase)]) == phrase:
+                    added.extend(sorted(self.phrase_words[phrase]))
         for s in added:
             if s not in seen:
                 seen.add(s)
@@ -101,10 +102,14 @@ def groups() -> Groups:
             phrases_of.setdefault(single, set()).update(multi)
         for phrase in multi:
             phrase_words.setdefault(phrase, set()).update(singles)
+    starting: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrase_words:
+        starting.setdefault(phrase[0], []).append(phrase)
     return Groups(
         {k: frozenset(v) for k, v in words.items()},
         {k: tuple(sorted(v)) for k, v in phrases_of.items()},
         {k: frozenset(v) for k, v in phrase_words.items()},
+        {k: tuple(sorted(v)) for k, v in starting.items()},
     )
 
 
