@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .instructions import find as find_instructions
 from .text import CITE_RE, expand, terms
 
 FEATURES_VERSION = 1
@@ -58,3 +59,9 @@ def sentence_info(raw: str, text: str, kind: str) -> SentenceInfo:
 def chunk_terms(text: str, section: str, title: str) -> frozenset[str]:
     """The chunk's terms with its heading and title, as the topic check matches them."""
     return frozenset(expand(terms(f"{text} {section} {title}")))
+
+
+def instructed(text: str) -> bool:
+    """Whether a chunk holds an instruction-like sentence and so is quarantined from answers (bot/retrieve.py).
+    Worked out once at ingest: at query time it cost about 0.5 ms for each chunk a question first touched."""
+    return bool(find_instructions(text))

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .embedding import Embedder
+from .features import instructed
 from .index import ChunkRecord, IndexStore, IndexUnavailable, Snapshot
-from .instructions import find as find_instructions
 from .text import figures, normalize
 
 RRF_K = 60
@@ -210,9 +210,11 @@ def quarantined(record: ChunkRecord) -> bool:
     """Corpus text that instructs the reader or the assistant ("should be injected at 5 mL daily", "ignore
     prior rules") is never quoted or cited, whatever the question: anyone who can edit one page could
     otherwise make the bot give self-injection advice. Ingest lists such sentences in its summary."""
+    if record.instructed is not None:  # worked out at ingest (bot/features.py)
+        return record.instructed
     flagged = _QUARANTINE.get(record.hash)
     if flagged is None:
-        flagged = _QUARANTINE[record.hash] = bool(find_instructions(record.text))
+        flagged = _QUARANTINE[record.hash] = instructed(record.text)
     return flagged
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from orjson import loads as _loads
 
+from ..features import instructed
 from ..util import move_into_place, temp_sibling
 from .schema import ChunkRecord, decode_vectors
 
@@ -60,6 +61,7 @@ class RecordWriter:
             # what ranking needs of each sentence, and the chunk's terms with its heading and title (bot/compose.py)
             "si": [info.to_row() for info in record.infos()],
             "ct": sorted(record.terms()),
+            "qi": instructed(text),  # quarantined from answers (bot/retrieve.py)
         }
         raw = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
         self._records.write(raw)
@@ -181,6 +183,7 @@ class RecordStore:
         record = ChunkRecord.from_chroma(raw["id"], raw["text"], raw["meta"])
         if "si" in raw:  # kept raw: only the few passages an answer quotes ever need them as objects
             record.precomputed = (raw["si"], raw["ct"])
+        record.instructed = raw.get("qi")  # absent in copies written before it was kept: worked out on use
         s, e = int(self._svec_ptr[row]), int(self._svec_ptr[row + 1])
         record.sentence_vectors = self._svec[s:e] if e > s else None  # float16 view; the dot product upcasts
         return record

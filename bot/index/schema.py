@@ -51,6 +51,7 @@ class ChunkRecord:
     doc_hash: str = ""
     # Features worked out at ingest (bot/features.py), as stored in the record copy; turned into objects on use.
     precomputed: tuple[list, list] | None = None
+    instructed: bool | None = None  # holds an instruction-like sentence (None: not worked out yet)
     _infos: list[SentenceInfo] | None = None
     _terms: frozenset[str] | None = None
 
