@@ -16,7 +16,8 @@ or 0 (they don't), from dev splits only, never a frozen test split:
   teach the hardest case: a covered drug, an uncovered topic, and a passage that is close anyway.
 A logistic regression on standardised signals is fitted with scikit-learn, then Platt-scaled on its
 cross-validated decision values, and folded into one linear model (so the runtime needs only numpy).
-Thresholds are chosen on the cross-validated probabilities: abstain where abstention precision and
+Thresholds are chosen on the cross-validated probabilities of the labelled question sets alone (the
+synthetic rows teach the coefficients, not the operating point): abstain where abstention precision and
 recall are both highest (their minimum), weak below the 4th percentile of answerable questions (at most one
 correct answer in ten should open by doubting itself, with room for the test sets to differ).
 """
@@ -219,8 +220,11 @@ def fit(rows: list[Row]) -> tuple[dict, dict]:
     coef[kept] = a * lr.coef_[0]
     intercept = a * float(lr.intercept_[0]) + b
     cv_p = 1.0 / (1.0 + np.exp(-(a * margins + b)))
-    abstain_below, stats = _thresholds(cv_p, y)
-    positives = np.sort(cv_p[(y == 1) & (cv_p >= abstain_below)])
+    # Synthetic rows shape the coefficients, but the operating point is set where readers' questions are:
+    # on the labelled question sets alone (a threshold fitted on mostly synthetic rows abstained too often).
+    asked = np.array([r.source.endswith(".jsonl") for r in rows])
+    abstain_below, stats = _thresholds(cv_p[asked], y[asked])
+    positives = np.sort(cv_p[asked & (y == 1) & (cv_p >= abstain_below)])
     weak_below = float(max(abstain_below + 0.05, positives[int(0.04 * len(positives))] if len(positives) else 0.5))
     model = {
         "features": list(FEATURES),
