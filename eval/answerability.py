@@ -5,8 +5,8 @@
 
 Training rows are the signals the chain computes for each question, labelled 1 (the monographs answer it)
 or 0 (they don't), from dev splits only, never a frozen test split:
-- the site-format dev sets (eval/questions/sample.jsonl, holdout.jsonl) over corpus/;
-- the real-page dev set (eval/questions/real-dev.jsonl) over eval/corpora/real/markdown/;
+- the site-format dev sets (eval/questions/sample.jsonl, holdout.jsonl, site-dev-extra.jsonl) over corpus/;
+- the real-page dev sets (eval/questions/real-dev.jsonl, real-dev-extra.jsonl) over eval/corpora/real/markdown/;
 - everyday off-topic prompts (the train split of the guardrail's generated set, category offtopic_safe),
   asked of both corpora: 0;
 - section headings phrased as questions, from the documents the dev sets ask about, with the subject
@@ -141,10 +141,15 @@ def collect(settings: Settings, seed: int = 7) -> list[Row]:
         (
             "site",
             [REPO_ROOT / "corpus"],
-            ["eval/questions/sample.jsonl", "eval/questions/holdout.jsonl"],
+            ["eval/questions/sample.jsonl", "eval/questions/holdout.jsonl", "eval/questions/site-dev-extra.jsonl"],
             offtopic[:60],
         ),
-        ("real", [REPO_ROOT / "eval/corpora/real/markdown"], ["eval/questions/real-dev.jsonl"], offtopic[60:120]),
+        (
+            "real",
+            [REPO_ROOT / "eval/corpora/real/markdown"],
+            ["eval/questions/real-dev.jsonl", "eval/questions/real-dev-extra.jsonl"],
+            offtopic[60:120],
+        ),
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for name, corpus, files, negatives in suites:
