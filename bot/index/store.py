@@ -365,7 +365,10 @@ class IndexStore:
         previous = self.read_live()
         self._write_live(info)
         keep = {info.collection} | ({previous.collection} if previous else set())
-        self.cleanup(keep)
+        try:  # best effort: the new generation is live now, and the next ingest removes whatever is left
+            self.cleanup(keep)
+        except OSError as exc:
+            log.warning("old generations not removed yet (%s)", exc.strerror or type(exc).__name__)
 
     def save_manifest(self, collection: str, manifest: dict) -> None:
         atomic_write_text(self.manifest_path(collection), json.dumps(manifest, separators=(",", ":")), fsync=False)

@@ -10,6 +10,8 @@ the caller, so a failure or kill anywhere leaves the live one serving.
 from __future__ import annotations
 
 import dataclasses
+import errno
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,6 +28,32 @@ from .records import RecordWriter
 from .schema import ChunkRecord
 from .store import BATCH, IndexStore, LiveInfo
 from .vectors import vectors_for
+
+log = logging.getLogger(__name__)
+
+# A write that failed because the storage is full or refuses writes, as the OS says it (errno) or as
+# Chroma's SQLite layer words it inside its own exception types.
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+_FULL_WORDS = ("no space left on device", "database or disk is full", "disk is full", "read-only file system")
+
+
+class StorageFull(RuntimeError):
+    """Ingest could not write the index because its disk is full (or read-only). Raised after the half-written
+    generation has been discarded, with one line that says what happened, what is still served and what to do."""
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """The storage failure behind `exc` (or anything in its cause chain), in a few words; None for other errors."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _FULL_ERRNOS:
+            return seen.strerror or str(seen)
+        text = str(seen).lower()
+        for words in _FULL_WORDS:
+            if words in text:
+                return words
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class GenerationWriter:
@@ -201,12 +229,29 @@ class IndexUpdate:
         self.seen_paths: set[str] = set()
         return self
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, *rest: object) -> None:
         try:
-            if exc_type is not None and self.writer is not None:
-                self.writer.discard()
+            if exc is not None and self.writer is not None:
+                self._discard_after_failure()
         finally:
             self._lock.__exit__(None, None, None)
+        problem = storage_problem(exc) if exc is not None else None
+        if problem is not None:
+            serving = f"generation {self.live.generation}" if self.live else "nothing (the store was empty)"
+            raise StorageFull(
+                f"ingest failed: the disk holding the index ({self.store.root}) is full or read-only ({problem}). "
+                f"Nothing was published: the live index is unchanged and still serves {serving}. "
+                "Free some space and run ingest again."
+            ) from exc
+
+    def _discard_after_failure(self) -> None:
+        """Remove the half-written generation. On a full disk even that can fail; the next ingest then removes
+        the leftovers before it writes, so the failure is logged and the original error kept."""
+        assert self.writer is not None
+        try:
+            self.writer.discard()
+        except Exception as cleanup:  # the ingest error is the one to report
+            log.warning("could not remove the half-written generation yet (%s): %s", type(cleanup).__name__, cleanup)
 
     # -- what ingest reports
     def unchanged(self, path: str, sha256: str) -> bool:
