@@ -45,7 +45,9 @@ class StorageFull(RuntimeError):
 def storage_problem(exc: BaseException) -> str | None:
     """The storage failure behind `exc` (or anything in its cause chain), in a few words; None for other errors."""
     seen: BaseException | None = exc
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:  # a chain can loop back on itself
+        visited.add(id(seen))
         if isinstance(seen, OSError) and seen.errno in _FULL_ERRNOS:
             return seen.strerror or str(seen)
         text = str(seen).lower()
