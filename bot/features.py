@@ -4,8 +4,9 @@ A sentence's terms, its bonus (sourced, very short) and whether it is a signpost
 question, so they are computed when the chunk is written, not per question. Everything here works on
 plain strings, below the index that stores the results.
 
-FEATURES_VERSION names this recipe. The index records it, so a monobot whose features differ from the
-ones an index was built with rebuilds them instead of ranking with stale ones.
+FEATURES_VERSION names this recipe, including the vocabulary that flags instruction-like chunks. The index
+records it, so a monobot whose features differ from the ones an index was built with rebuilds them instead
+of ranking, or quarantining, with stale ones.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import re
 from dataclasses import dataclass
 
 from .instructions import find as find_instructions
+from .instructions import vocabulary_hash
 from .text import CITE_RE, expand, terms
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = f"2-{vocabulary_hash()}"
 
 # Sentences that point elsewhere rather than state evidence ("see our review", "this page is about").
 _META_RE = re.compile(

@@ -15,6 +15,7 @@ warnings, not prescriptions. Past tense is description and never matches.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,11 @@ from .text import split_sentences, strip_citations
 
 Kind = Literal["dose", "administration", "injection"]
 _VOCABULARY = Path(__file__).with_name("instructions.yaml")
+
+
+def vocabulary_hash() -> str:
+    """Names the vocabulary: chunks are flagged at ingest, so a change to it must re-flag them (bot/features.py)."""
+    return hashlib.sha256(_VOCABULARY.read_bytes()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
+from bot.features import FEATURES_VERSION
 from bot.index import ChunkRecord, IndexStore, iter_collection
+from bot.instructions import vocabulary_hash
 from ingest.pipeline import ingest
 
 from .conftest import CORPUS
@@ -121,3 +123,13 @@ def test_a_search_within_one_drug_matches_chromas_filtered_query(sample_store, e
     assert abs(local[0].cosine - (1 - filtered["distances"][0][0])) < 2e-3
     assert len(snap.records.subject_rows(["Semax", "BPC-157"])) > len(snap.records.subject_rows(["Semax"])) > 0
     assert not len(snap.records.subject_rows(["No Such Drug"]))
+
+
+def test_the_quarantine_vocabulary_names_the_stored_features(sample_store):
+    """Chunks are flagged as instruction-like at ingest and the flag is kept in the record copy, so a change to
+    bot/instructions.yaml must change the features version: the copy is then rebuilt (it is named by that
+    version) and the next ingest re-parses, instead of quarantining with stale flags."""
+    assert vocabulary_hash() in str(FEATURES_VERSION)
+    info = sample_store.read_live()
+    assert info is not None and info.current
+    assert f"~f{FEATURES_VERSION}~" in sample_store.records_dir(info.collection).name

@@ -53,7 +53,7 @@ class LiveInfo:
     chunks: int
     created: float
     schema: int = SCHEMA_VERSION
-    features: int = 0  # FEATURES_VERSION and ANALYZER_VERSION the generation's derived files were made with
+    features: int | str = 0  # FEATURES_VERSION and ANALYZER_VERSION the generation's derived files were made with
     analyzer: str = ""
 
     @property
