@@ -311,12 +311,17 @@ class Bot:
         )
 
     def _sections_of(self, snapshot: Snapshot) -> dict[str, list[str]]:
-        """Each document's section headings, read once per generation from its record copy."""
+        """Each document's section headings, once per generation: from the live pointer, where ingest keeps
+        them; an index written before that is scanned row by row (0.5 s at 20,000 chunks) instead."""
         name = snapshot.info.collection
         if name not in self._sections:
-            records = snapshot.records
-            rows = (records.record(i) for i in range(records.rows)) if records is not None else iter(())
-            self._sections = {name: sections_from_records(rows)}
+            docs = snapshot.info.docs
+            if all("sections" in info for info in docs.values()):
+                self._sections = {name: {doc: list(info["sections"]) for doc, info in docs.items()}}
+            else:
+                records = snapshot.records
+                rows = (records.record(i) for i in range(records.rows)) if records is not None else iter(())
+                self._sections = {name: sections_from_records(rows)}
         return self._sections[name]
 
     # -- the other outcomes

@@ -22,6 +22,7 @@ from bot.index import SCHEMA_VERSION, ChunkRecord, IndexStore
 from bot.index.writer import DocumentEntry, IndexUpdate, UpdateResult
 from bot.instructions import find as find_instructions
 from bot.settings import Settings
+from bot.suggest import sections_from_records
 from bot.text import ANALYZER_VERSION
 from bot.vocab import Commonness, lexicon_cache
 
@@ -302,6 +303,8 @@ def _ingest_file(
         "url": item.document.url,
         "reviewed": item.document.reviewed or "",  # issue 18: "YYYY-MM[-DD]", "" when unknown
         "aliases": item.document.aliases,
+        # headings in document order, for follow-up suggestions (bot/chain.py), so no question scans every record
+        "sections": sections_from_records(item.records).get(doc, []),
     }
     update.put(doc, DocumentEntry(item.path, item.sha256, {r.key: r.id for r in item.records}, info), item.records)
 
