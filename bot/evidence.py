@@ -154,6 +154,7 @@ def _covered(word: Word, present: set[str], lexical: LexicalIndex, is_word: Call
 # the top three: a fact ranked fourth by fusion still answers the question (cross-validated abstention P/R
 # on the labelled dev sets 0.81/0.81 with three, 0.86/0.84 with six).
 COVER_PASSAGES = 6
+NAME_BELOW_ZIPF = 5.0  # see Assessor._nameable
 STRENGTH_BONUS = {"systematic_review": 0.03, "rct": 0.02, "observational": 0.01}
 HEADING_WEIGHT = 0.12  # a section whose heading restates the question ("What did the CASTA trial find?")
 INTENT_WEIGHT = 0.06  # a section where the question's intent is answered ("who should avoid" -> cautions)
@@ -388,7 +389,7 @@ class Assessor:
             reason = ("out of scope: " if offtopic else "") + (
                 self._why(x, p) if cands else "no sentence can be quoted"
             )
-        missing = [w.raw for w in sig.missing if w.salience >= 0.45][:2] if level == "weak" else []
+        missing = [w.raw for w in sig.missing if self._nameable(w)][:2] if level == "weak" else []
         return Evidence(
             score=round(p, 4),
             chunk=values["chunk"],
@@ -399,6 +400,13 @@ class Assessor:
             missing=missing,
             signals=values,
         )
+
+    def _nameable(self, word: Word) -> bool:
+        """Whether the weak-evidence wording may name this missing word ("don't mention 'insurance'").
+        A reader is misled when it names an everyday word ("day", "thing", "made", "UK"), because the
+        passage usually says the same thing in other words; only health words and words rarer than
+        NAME_BELOW_ZIPF (about one in 100,000 words of English) are named."""
+        return word.salience >= 0.45 and (word.health or self.lexicon(word.raw) < NAME_BELOW_ZIPF)
 
     def _why(self, x: np.ndarray, p: float) -> str:
         """The signals that pulled the probability down most, for eval's attribution of each abstention."""

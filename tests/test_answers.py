@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import vocab
-from bot.evidence import FEATURES
+from bot.evidence import FEATURES, Word
 from bot.text import readable_row, split_sentences, terms
 
 ORDINARY = {"made", "according", "reduce", "harm", "raise", "many", "weird", "mess", "though", "fair", "enough"}
@@ -94,6 +94,16 @@ def test_a_weak_opening_names_only_a_telling_word(bot):
         answer = bot.ask(question)
         if answer.evidence and answer.evidence.level == "weak":
             assert not set(answer.evidence.missing) & ORDINARY, answer.evidence.missing
+
+
+def test_the_weak_wording_never_names_an_everyday_word(bot):
+    """rd-014 (dev): "does it stop working if u take it every day" opened with "don't mention 'every' or 'day'"
+    while the passage said "daily use". Everyday nouns are not named; health and rarer words are."""
+    assessor = bot.assessor()
+    for raw in ["day", "thing", "made", "internet", "woman"]:
+        assert not assessor._nameable(Word(raw, raw, 0.45, False)), raw
+    assert assessor._nameable(Word("insurance", "insur", 0.45, False))
+    assert assessor._nameable(Word("pregnancy", "pregnanc", 0.6, True))
 
 
 # -- follow-ups
