@@ -38,6 +38,11 @@ def test_the_splitter_knows_abbreviations_and_never_merges_list_items():
         "- first item",
         "- second item",
     ]
+    # an excerpt cut after "approved by the U.S." would drop what the drug is approved for (dev rd-040)
+    assert split_sentences("It is approved by the U.S. Food and Drug Administration for narcolepsy. Next.") == [
+        "It is approved by the U.S. Food and Drug Administration for narcolepsy.",
+        "Next.",
+    ]
 
 
 def test_a_table_row_reads_as_a_sentence_with_every_cell_verbatim():
