@@ -112,6 +112,13 @@ def _domain(stem: str, raw: str, lexical: LexicalIndex, lexicon: Commonness) -> 
     return share > 3 * english
 
 
+def subject_names(retrieval: Retrieval) -> list[str]:
+    """The question's subjects and their other names ("NAC" for Acetylcysteine): a name says which drug, not
+    what about it, so a sentence repeating "NAC" must not outscore one that answers the question."""
+    wanted = set(retrieval.subjects)
+    return [*retrieval.subjects, *(a for a, s in retrieval.snapshot.info.aliases.items() if s in wanted)]
+
+
 def question_words(question: str, subjects: list[str], lexical: LexicalIndex, lexicon: Commonness) -> QuestionWords:
     subject_stems = {t for s in subjects for t in terms(s)}
     groups = vocab.groups()
@@ -170,7 +177,7 @@ def candidates(retrieval: Retrieval, limit_passages: int = COVER_PASSAGES) -> li
     """
     qvec = retrieval.vector
     lexical = retrieval.snapshot.lexical
-    subject_terms = {t for s in retrieval.subjects for t in terms(s)}
+    subject_terms = {t for s in subject_names(retrieval) for t in terms(s)}
     qterms = [t for t in dict.fromkeys(terms(retrieval.query)) if t not in subject_terms]
     weights = {t: lexical.term_idf(t) for t in qterms}
     total = sum(weights.values()) or 1.0
@@ -282,7 +289,7 @@ def signals(
     passages: int = 3,
 ) -> Signals:
     lexical = retrieval.snapshot.lexical
-    words = question_words(retrieval.query, retrieval.subjects, lexical, lexicon)
+    words = question_words(retrieval.query, subject_names(retrieval), lexical, lexicon)
     present: set[str] = set()
     for p in retrieval.passages[:COVER_PASSAGES]:
         for h in p.hits:

@@ -40,7 +40,8 @@ def default_guard(
         info = index.snapshot().info  # one generation per question; its subjects listed once per generation
         if info.collection not in cached:
             cached.clear()
-            cached[info.collection] = tuple(info.subjects)
+            # other names count too: a reader asks where to buy "SAMe", not "S-Adenosyl methionine"
+            cached[info.collection] = tuple(dict.fromkeys([*info.subjects, *info.aliases]))
         return cached[info.collection]
 
     return Guardrail(prompts, subjects=subjects, judge=judge)

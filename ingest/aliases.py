@@ -8,11 +8,14 @@ page uses; anything longer or that is not a name-like word run is dropped rather
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from bot.text import STOPWORDS
 
 from .model import Document, Paragraph
 
@@ -22,12 +25,29 @@ MAX_ALIASES = 5
 _STOP = re.compile(r"\s*(?:,|;|\(|\)|\[|\]|\.(?:\s|$)|\bor\b|\band\b|\bis\b|\bwas\b|\bwhich\b|:)", re.IGNORECASE)
 _DESCRIPTION = re.compile(r"(?:a|an|the|its|this|these|their|one|some)\s", re.IGNORECASE)  # "sold as a supplement"
 _NAME = re.compile(r"^[\w][\w'’\-]*(?: [\w][\w'’\-]*){0,3}$")
+_LIST_SPLIT = re.compile(r"\s*(?:,\s*(?:or|and)?|\bor\b|\band\b)\s*", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:includes?|of|are|is)\s+", re.IGNORECASE)
+# An abbreviation in brackets right after the subject's name: "5-Hydroxytryptophan (5-HTP)", "(NAC; ...)".
+_ABBREVIATION = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2}|.*\d.*[A-Za-z]|.*[A-Za-z].*\d)[A-Za-z0-9][A-Za-z0-9\-]{1,11}$")
+# Bumped when the extraction below changes, so stored documents are parsed again (with the cues' hash).
+SCHEME = 2
+
+
+def version() -> str:
+    """Part of the ingest fingerprint: new cues or a new extraction re-parse every document."""
+    digest = hashlib.sha256(ALIASES_FILE.read_bytes()).hexdigest()[:12]
+    return f"{SCHEME}:{digest}"
 
 
 @cache
 def _cue_pattern() -> re.Pattern[str]:
     cues = sorted(yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))["cues"], key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b[\s:\"“'‘]*", re.IGNORECASE)
+
+
+@cache
+def _not_aliases() -> frozenset[str]:
+    return frozenset(w.lower() for w in yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8")).get("not_aliases", []))
 
 
 def lead_text(document: Document, paragraphs: int = 3) -> str:
@@ -41,14 +61,50 @@ def aliases(document: Document, declared: list[str] | None = None) -> list[str]:
     """The subject's other names: declared ones first, then those the lead text introduces."""
     found: list[str] = [a.strip() for a in declared or [] if isinstance(a, str) and a.strip()]
     text = lead_text(document)
-    for match in _cue_pattern().finditer(text):
-        rest = text[match.end() : match.end() + 80]
-        name = _STOP.split(rest, maxsplit=1)[0].strip(" \"”'’.")
-        if name and _NAME.match(name) and len(name.split()) <= MAX_WORDS and not _DESCRIPTION.match(name):
-            found.append(name)
-    subject = (document.subject or "").lower()
+    subject = (document.subject or "").strip()
+    found += _after_cues(text) + _bracketed_abbreviation(text, subject) + _or_name(text, subject)
     out: list[str] = []
-    for name in found:
-        if name.lower() != subject and name.lower() not in (o.lower() for o in out):
+    for name in (re.sub(r"\s+among others$", "", n, flags=re.IGNORECASE) for n in found):
+        if name.lower() in _not_aliases():
+            continue
+        if name.lower() != subject.lower() and name.lower() not in (o.lower() for o in out):
             out.append(name)
     return out[:MAX_ALIASES]
+
+
+def _is_name(name: str) -> bool:
+    return bool(name and _NAME.match(name) and len(name.split()) <= MAX_WORDS and not _DESCRIPTION.match(name))
+
+
+def _after_cues(text: str) -> list[str]:
+    """ "also known as X", "brand names include X, Y or Z", "developmental code names A and B": up to three."""
+    out = []
+    for match in _cue_pattern().finditer(text):
+        rest = _LEADING.sub("", text[match.end() : match.end() + 120])
+        head = re.split(r"\s*(?:;|\(|\)|\[|\]|\.(?:\s|$)|\bis\b|\bwas\b|\bwhich\b|:)", rest, maxsplit=1)[0]
+        names = [n for n in (n.strip(" \"”'’.") for n in _LIST_SPLIT.split(head)) if n][:3]
+        first = _STOP.split(rest, maxsplit=1)[0].strip(" \"”'’.")
+        out += [n for n in names if _is_name(n)] if len(names) > 1 and all(map(_is_name, names)) else [first]
+    return [n for n in out if _is_name(n)]
+
+
+def _bracketed_abbreviation(text: str, subject: str) -> list[str]:
+    """An abbreviation in brackets right after the subject's first mention: "Acetylcysteine or
+    N-acetylcysteine (NAC; ...)", "5-Hydroxytryptophan (5-HTP)". Only abbreviation-shaped tokens (two
+    capitals, or letters with digits) of at least three characters that are not English words."""
+    if not subject:
+        return []
+    m = re.search(re.escape(subject) + r"(?:\s+or\s+[\w\-]+)?\s*\(\s*([^()\[\];,]{1,14}?)\s*[;),]", text, re.IGNORECASE)
+    if not m:
+        return []
+    token = m.group(1)
+    return [token] if _ABBREVIATION.match(token) and token.lower() not in STOPWORDS else []
+
+
+def _or_name(text: str, subject: str) -> list[str]:
+    """ "Acetylcysteine or N-acetylcysteine ...", "Chamomile (American English) or camomile ...": the page
+    opens with the subject and a second name for it."""
+    if not subject:
+        return []
+    m = re.match(r"\s*" + re.escape(subject) + r"(?:\s*\([^)]{0,60}\))?\s+or\s+([\w][\w\-']*)", text, re.IGNORECASE)
+    return [m.group(1)] if m and len(m.group(1)) >= 4 and m.group(1).lower() not in STOPWORDS else []

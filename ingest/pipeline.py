@@ -26,6 +26,7 @@ from bot.suggest import sections_from_records
 from bot.text import ANALYZER_VERSION
 from bot.vocab import Commonness, lexicon_cache
 
+from .aliases import version as aliases_version
 from .blocks import headings
 from .chunk import chunk_document
 from .enrich import enrich
@@ -98,6 +99,7 @@ def fingerprint(settings: Settings, embedder: TokenCounter, reviewed: str | None
         settings.site_url,
         PARSER_VERSION,
         enrich_version(),
+        aliases_version(),
         reviewed,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]

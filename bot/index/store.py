@@ -62,7 +62,8 @@ class LiveInfo:
         return self.features == FEATURES_VERSION and self.analyzer == ANALYZER_VERSION
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":"))
+        fields = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}  # not the cached aliases
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> LiveInfo:
@@ -70,13 +71,18 @@ class LiveInfo:
 
     @property
     def aliases(self) -> dict[str, str]:
-        """Other names readers use -> the subject they name ("ashwagandha" -> "Withania somnifera")."""
-        out: dict[str, str] = {}
-        for info in self.docs.values():
-            for alias in info.get("aliases") or []:
-                if info.get("subject"):
-                    out.setdefault(alias, info["subject"])
-        return out
+        """Other names readers use -> the subject they name ("ashwagandha" -> "Withania somnifera").
+        Worked out once per opened generation (a live pointer is never changed once read): every
+        question reads it, and at 10,000 documents a walk over them costs milliseconds."""
+        cached = self.__dict__.get("_aliases")
+        if cached is None:
+            cached = {}
+            for info in self.docs.values():
+                for alias in info.get("aliases") or []:
+                    if info.get("subject"):
+                        cached.setdefault(alias, info["subject"])
+            self.__dict__["_aliases"] = cached
+        return cached
 
     @property
     def subjects(self) -> list[str]:
