@@ -6,7 +6,8 @@
 Training rows are the signals the chain computes for each question, labelled 1 (the monographs answer it)
 or 0 (they don't), from dev splits only, never a frozen test split:
 - the site-format dev sets (eval/questions/sample.jsonl, holdout.jsonl, site-dev-extra.jsonl) over corpus/;
-- the real-page dev sets (eval/questions/real-dev.jsonl, real-dev-extra.jsonl) over eval/corpora/real/markdown/;
+- the real-page dev sets (eval/questions/real-dev.jsonl, real-dev-extra.jsonl) over eval/corpora/real/markdown/,
+  and eval/questions/real2-dev.jsonl over eval/corpora/real2/markdown/ (a blind slice once, dev since);
 - everyday off-topic prompts (the train split of the guardrail's generated set, category offtopic_safe),
   asked of both corpora: 0;
 - section headings phrased as questions, from the documents the dev sets ask about, with the subject
@@ -150,6 +151,7 @@ def collect(settings: Settings, seed: int = 7) -> list[Row]:
             ["eval/questions/real-dev.jsonl", "eval/questions/real-dev-extra.jsonl"],
             offtopic[60:120],
         ),
+        ("real2", [REPO_ROOT / "eval/corpora/real2/markdown"], ["eval/questions/real2-dev.jsonl"], offtopic[120:180]),
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for name, corpus, files, negatives in suites:
