@@ -39,6 +39,7 @@ from .llm import LLMBudget, LLMFailure, LLMWriter, OutputBlocked, active_budget
 from .prompts import Prompts
 from .retrieve import Retrieval, Retriever, StageTimer
 from .settings import Settings
+from .spelling import Respeller
 from .subjects import SubjectMatcher, condense, focus, unknown_names
 from .suggest import sections_from_records, suggestions
 from .vocab import Commonness, lexicon_cache
@@ -136,6 +137,8 @@ class Bot:
         self.retriever = Retriever(store, embedder, exact_rows=settings.exact_search_rows)
         self._matchers: dict[str, SubjectMatcher] = {}
         self._assessor: Assessor | None = None
+        self._lexicon: Commonness | None = None
+        self._respeller: Respeller | None = None
         self._sections: dict[str, dict[str, list[str]]] = {}
         steps = [
             ("guard", self._guard),
@@ -212,6 +215,7 @@ class Bot:
                 except LLMFailure as exc:
                     log.warning("condense fell back to the deterministic rule: %s", exc.kind)
             lexical = self.store.snapshot().lexical
+            turn.standalone = self.respeller().respell(turn.standalone, matcher, lexical.known)
             turn.unknown = unknown_names(
                 turn.question, lambda t: lexical.known(t) or lexical.correct(t) is not None, self.embedder.is_word
             )
@@ -220,14 +224,27 @@ class Bot:
         vector = turn.vector if turn.standalone == turn.question else None
         turn.retrieval = self.retriever.retrieve(turn.standalone, turn.subjects, self._timer(turn), vector=vector)
 
+    def lexicon(self) -> Commonness:
+        """The word-commonness table, loaded on first use; ingest builds it into the store's model cache."""
+        if self._lexicon is None:
+            self._lexicon = Commonness.load(lexicon_cache(self.settings))
+        return self._lexicon
+
+    def respeller(self) -> Respeller:
+        if self._respeller is None:
+            self._respeller = Respeller(self.lexicon())
+        return self._respeller
+
     def assessor(self) -> Assessor:
-        """The answerability model (prompts/answerability.json) and the word-commonness table it reads,
-        loaded on first use; the table is built into the store's model cache once (ingest builds it)."""
+        """The answerability model (prompts/answerability.json) and the commonness table it reads."""
         if self._assessor is None:
             model = AnswerabilityModel.load(self.prompts.directory / "answerability.json")
-            lexicon = Commonness.load(lexicon_cache(self.settings))
             self._assessor = Assessor(
-                model, lexicon, self.embedder.is_word, self.settings.abstain_threshold, self.settings.weak_threshold
+                model,
+                self.lexicon(),
+                self.embedder.is_word,
+                self.settings.abstain_threshold,
+                self.settings.weak_threshold,
             )
         return self._assessor
 

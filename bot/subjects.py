@@ -34,11 +34,13 @@ class SubjectMatcher:
 
     def __post_init__(self) -> None:
         self._keys: dict[str, str] = {}
+        self._names: dict[str, str] = {}  # key -> the name as the corpus writes it ("camomile", "Selank")
         self._also: dict[str, list[str]] = {}  # a name that is one subject and another's alias names both
         for name, subject in [(s, s) for s in self.subjects] + list(self.aliases.items()):
             key = _key(name)
             if not key:
                 continue
+            self._names.setdefault(key, name)
             if key in self._keys and self._keys[key] != subject:
                 self._also.setdefault(key, []).append(subject)
             else:
@@ -49,13 +51,26 @@ class SubjectMatcher:
         for key in self._keys:
             self._buckets.setdefault((key[0], len(key)), []).append(key)
 
-    def _fuzzy(self, word: str) -> str | None:
+    def _fuzzy_key(self, word: str) -> str | None:
         budget = typo_budget(word)
         for length in range(len(word) - budget, len(word) + budget + 1):
             for key in self._buckets.get((word[0], length), ()):
                 if edit_distance(word, key, budget) <= min(budget, typo_budget(key)):
-                    return self._keys[key]
+                    return key
         return None
+
+    def _fuzzy(self, word: str) -> str | None:
+        key = self._fuzzy_key(word)
+        return self._keys[key] if key is not None else None
+
+    def spelled(self, word: str) -> str | None:
+        """The subject name a misspelt word stands for, written as the corpus writes it ("camomille" ->
+        "camomile"), or None."""
+        key = _key(word)
+        if len(key) < 5 or key in self._keys:
+            return None
+        fixed = self._fuzzy_key(key)
+        return self._names[fixed] if fixed is not None else None
 
     def find(self, text: str) -> list[str]:
         """Subjects named in the text, in order of first mention ("cerebrolisin" and "bpc 157" count)."""

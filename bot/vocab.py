@@ -256,6 +256,11 @@ class Commonness:
         i = self._find(word)
         return float(self._zipf[i]) if i is not None else 0.0
 
+    def words(self, min_zipf: float = 0.0) -> list[str]:
+        """Every word of the table at least this common (for spelling correction)."""
+        keep = self._zipf >= min_zipf
+        return [w.decode() for w in self._words[keep]]
+
     def nominal(self, word: str) -> bool:
         i = self._find(word)
         return bool(self._nominal[i]) if i is not None else True
