@@ -13,7 +13,7 @@ from .evidence import Candidate
 from .retrieve import Passage, Retrieval
 from .text import readable_row
 
-MAX_LEAD = 5  # sentences in an extractive answer
+MAX_LEAD = 6  # sentences in an extractive answer
 RUN = 4  # consecutive sentences quoted from the passage that answers the question
 LEAD_MARGIN = 0.2  # how far below the best sentence another passage's sentence may score and still be quoted
 _ANAPHOR = ("it ", "its ", "this ", "these ", "they ", "their ", "that ", "the trial", "the review", "the study")
@@ -27,7 +27,8 @@ def select_lead(cands: list[Candidate]) -> list[Candidate]:
     sentences say "Its primary outcome..." and never name the trial). From it, the best sentence and the
     ones after it in the same chunk are quoted together, so a review's setup is never quoted without its
     conclusion; a best sentence that starts by pointing back ("Its...", "The trial...") brings the one
-    before it. Other passages' sentences follow while they score within LEAD_MARGIN of the best one.
+    before it. Other sentences, of any passage (the lead's own included: "Taking too much ... can cause
+    hypercalcaemia" two sentences after the best one), follow while they score within LEAD_MARGIN of the best.
     """
     if not cands:
         return []
@@ -42,7 +43,10 @@ def select_lead(cands: list[Candidate]) -> list[Candidate]:
     for cand in sorted(cands, key=lambda c: -c.score):
         if len(lead) >= MAX_LEAD or cand.score < best.score - LEAD_MARGIN:
             break
-        if cand.passage != lead_passage and all(cand.text != other.text for other in lead):
+        # the lead passage's own further sentences must come closer to the best (half the margin), so they
+        # do not crowd out the other passages' citations
+        own = cand.passage == lead_passage
+        if (not own or cand.score >= best.score - LEAD_MARGIN / 2) and all(cand.text != o.text for o in lead):
             lead.append(cand)
     first_use: dict[int, int] = {}
     for cand in lead:
