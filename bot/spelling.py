@@ -24,7 +24,7 @@ from .subjects import SubjectMatcher
 from .text import stem
 from .vocab import Commonness
 
-_TOKEN = re.compile(r"[A-Za-z]+")
+_TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")  # "shouldn't" is one word, never "shouldn" + "t"
 MIN_ZIPF = 3.0  # a replacement must be a word people actually use (about one in a million words)
 RARE_ZIPF = 3.5  # a word in the list but rarer than this may be a common misspelling ...
 MORE_COMMON = 2.0  # ... of a word this many Zipf points more common
@@ -80,6 +80,8 @@ class Respeller:
         def fix(m: re.Match[str]) -> str:
             raw = m.group(0)
             word = raw.lower()
+            if not word.isalpha():
+                return raw  # a contraction or possessive is spelt as meant often enough; leave it
             if (
                 len(word) >= 5
                 and self.lexicon(word) == 0
