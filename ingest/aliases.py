@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from wordfreq import zipf_frequency
 
 from bot.text import STOPWORDS
 
@@ -30,7 +31,10 @@ _LEADING = re.compile(r"^(?:includes?|of|are|is)\s+", re.IGNORECASE)
 # An abbreviation in brackets right after the subject's name: "5-Hydroxytryptophan (5-HTP)", "(NAC; ...)".
 _ABBREVIATION = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2}|.*\d.*[A-Za-z]|.*[A-Za-z].*\d)[A-Za-z0-9][A-Za-z0-9\-]{1,11}$")
 # Bumped when the extraction below changes, so stored documents are parsed again (with the cues' hash).
-SCHEME = 2
+SCHEME = 3
+# A one-word alias that is, letters and digits only, a common English word or name is dropped: names are matched
+# without case or punctuation, so "SAM" would name the product in "my friend Sam" and "SAM-e" in "the same".
+COMMON_ZIPF = 4.0
 
 
 def version() -> str:
@@ -65,11 +69,16 @@ def aliases(document: Document, declared: list[str] | None = None) -> list[str]:
     found += _after_cues(text) + _bracketed_abbreviation(text, subject) + _or_name(text, subject)
     out: list[str] = []
     for name in (re.sub(r"\s+among others$", "", n, flags=re.IGNORECASE) for n in found):
-        if name.lower() in _not_aliases():
+        if name.lower() in _not_aliases() or _common_word(name):
             continue
         if name.lower() != subject.lower() and name.lower() not in (o.lower() for o in out):
             out.append(name)
     return out[:MAX_ALIASES]
+
+
+def _common_word(name: str) -> bool:
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return len(name.split()) == 1 and zipf_frequency(key, "en") >= COMMON_ZIPF
 
 
 def _is_name(name: str) -> bool:

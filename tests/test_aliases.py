@@ -49,6 +49,9 @@ def test_lead_text_names_are_found(title, lead, expected):
 
 def test_an_abbreviation_that_is_an_english_word_is_not_an_alias():
     assert _aliases("Zelpatol (ALL) is a plant extract.", "Zelpatol") == []
+    # names match without case or punctuation: "SAM" would name the product in "my friend Sam", "SAM-e" in "the same"
+    lead = "Zelpa methionine (SAM), also known under the commercial names of SAMe, SAM-e, or AdoZel, is a cofactor."
+    assert _aliases(lead, "Zelpa methionine") == ["AdoZel"]
 
 
 def test_live_info_caches_aliases_but_never_writes_the_cache():
