@@ -80,8 +80,8 @@ class Respeller:
         def fix(m: re.Match[str]) -> str:
             raw = m.group(0)
             word = raw.lower()
-            if not word.isalpha():
-                return raw  # a contraction or possessive is spelt as meant often enough; leave it
+            if not word.isalpha() or (raw.isupper() and len(raw) > 1):
+                return raw  # contractions, possessives and capitalised acronyms ("NAC", not "can") stay
             if (
                 len(word) >= 5
                 and self.lexicon(word) == 0
