@@ -115,8 +115,8 @@ def _domain(stem: str, raw: str, lexical: LexicalIndex, lexicon: Commonness) -> 
 def subject_names(retrieval: Retrieval) -> list[str]:
     """The question's subjects and their other names ("NAC" for Acetylcysteine): a name says which drug, not
     what about it, so a sentence repeating "NAC" must not outscore one that answers the question."""
-    wanted = set(retrieval.subjects)
-    return [*retrieval.subjects, *(a for a, s in retrieval.snapshot.info.aliases.items() if s in wanted)]
+    info = retrieval.snapshot.info
+    return [*retrieval.subjects, *(a for s in retrieval.subjects for a in info.aliases_of(s))]
 
 
 def question_words(question: str, subjects: list[str], lexical: LexicalIndex, lexicon: Commonness) -> QuestionWords:

@@ -67,8 +67,8 @@ class Respeller:
     def correction(self, word: str, known: Callable[[str], bool]) -> str | None:
         """The word meant, or None when this word should stay as written."""
         zipf = self.lexicon(word)
-        if len(word) < 3 or zipf >= RARE_ZIPF or known(stem(word)) or stem(word) in vocab.groups().words:
-            return None  # "benzo" is reader vocabulary (prompts/vocab), not a misspelling of "benz"
+        if len(word) < 3 or zipf >= RARE_ZIPF or _meant(word, known):
+            return None
         if len(word) < 5:
             return self._swapped(word)
         fixed = self._english(word)
@@ -82,15 +82,16 @@ class Respeller:
             word = raw.lower()
             if not word.isalpha() or (raw.isupper() and len(raw) > 1):
                 return raw  # contractions, possessives and capitalised acronyms ("NAC", not "can") stay
-            if (
-                len(word) >= 5
-                and self.lexicon(word) == 0
-                and not known(stem(word))
-                and stem(word) not in vocab.groups().words
-            ):
+            if len(word) >= 5 and self.lexicon(word) == 0 and not _meant(word, known):
                 named = matcher.spelled(word)
                 if named:
                     return named
             return self.correction(word, known) or raw
 
         return _TOKEN.sub(fix, question)
+
+
+def _meant(word: str, known: Callable[[str], bool]) -> bool:
+    """A word of the corpus, or of the reader vocabulary ("benzo" is not a misspelling of "benz")."""
+    term = stem(word)
+    return known(term) or term in vocab.groups().words

@@ -57,4 +57,5 @@ def test_an_abbreviation_that_is_an_english_word_is_not_an_alias():
 def test_live_info_caches_aliases_but_never_writes_the_cache():
     info = LiveInfo("c", 1, "m", 384, {"d": {"subject": "Acetylcysteine", "aliases": ["NAC"]}}, 1, 0.0)
     assert info.aliases == {"NAC": "Acetylcysteine"} and info.aliases is info.aliases
-    assert "_aliases" not in info.to_json() and LiveInfo.from_json(info.to_json()).aliases == info.aliases
+    assert info.aliases_of("Acetylcysteine") == ["NAC"] and info.aliases_of("Semax") == []
+    assert "_alias" not in info.to_json() and LiveInfo.from_json(info.to_json()).aliases == info.aliases

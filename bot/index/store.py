@@ -71,17 +71,29 @@ class LiveInfo:
 
     @property
     def aliases(self) -> dict[str, str]:
-        """Other names readers use -> the subject they name ("ashwagandha" -> "Withania somnifera").
-        Worked out once per opened generation (a live pointer is never changed once read): every
-        question reads it, and at 10,000 documents a walk over them costs milliseconds."""
-        cached = self.__dict__.get("_aliases")
+        """Other names readers use -> the subject they name ("ashwagandha" -> "Withania somnifera")."""
+        return self._alias_maps()[0]
+
+    def aliases_of(self, subject: str) -> list[str]:
+        """The other names of one subject ("NAC" for Acetylcysteine)."""
+        return self._alias_maps()[1].get(subject, [])
+
+    def _alias_maps(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Both directions, worked out once per opened generation (a live pointer is never changed once read):
+        every question reads them, and at 10,000 documents a walk over them costs milliseconds."""
+        cached = self.__dict__.get("_alias_cache")
         if cached is None:
-            cached = {}
+            by_alias: dict[str, str] = {}
+            by_subject: dict[str, list[str]] = {}
             for info in self.docs.values():
+                subject = info.get("subject")
+                if not subject:
+                    continue
                 for alias in info.get("aliases") or []:
-                    if info.get("subject"):
-                        cached.setdefault(alias, info["subject"])
-            self.__dict__["_aliases"] = cached
+                    if alias not in by_alias:
+                        by_alias[alias] = subject
+                        by_subject.setdefault(subject, []).append(alias)
+            cached = self.__dict__["_alias_cache"] = (by_alias, by_subject)
         return cached
 
     @property
