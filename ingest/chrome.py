@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -54,3 +55,9 @@ def chrome() -> Chrome:
         drop_line=re.compile("|".join(f"(?:{p})" for p in data["drop_lines"]), re.IGNORECASE),
         drop_inline=re.compile("|".join(f"(?:{p})" for p in data["drop_inline"]), re.IGNORECASE),
     )
+
+
+def version() -> str:
+    """Part of the ingest fingerprint: a new chrome rule re-parses every file, so no index keeps text that the
+    rules now drop (or lacks text they no longer drop)."""
+    return hashlib.sha256(CHROME_FILE.read_bytes()).hexdigest()[:12]

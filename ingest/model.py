@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Bumped when parsing or chunking changes what a file becomes, so an index built the old way parses every
-# file again (part of ingest.pipeline.fingerprint). 2: markdown-it-py/selectolax parsers, heading paths.
-PARSER_VERSION = 2
+# file again (part of ingest.pipeline.fingerprint). 2: markdown-it-py/selectolax parsers, heading paths. 3: text run
+# on after a navigation list (lazy continuation) is kept.
+PARSER_VERSION = 3
 
 
 class ParseError(ValueError):

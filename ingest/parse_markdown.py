@@ -10,7 +10,7 @@ HTML tags, list and quote markers are markup and go. A `#` inside a fenced code 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 from markdown_it import MarkdownIt
@@ -208,24 +208,59 @@ def _table(tokens: list[Token], i: int, end: int, state: _State) -> None:
 def _list(tokens: list[Token], i: int, end: int, state: _State) -> None:
     """A list: in a reference section its items are sources; elsewhere each item is its own paragraph."""
     builder = state.builder
-    items: list[tuple[str, list[_Inline]]] = []
+    items: list[tuple[str, list[_Inline], list[_Inline]]] = []  # (number, the item's own text, text run on)
     j = i + 1
     while j < end:
         if tokens[j].type == "list_item_open" and tokens[j].level == tokens[i].level + 1:
             close = _close(tokens, j, "list_item_close")
-            items.append((tokens[j].info, _item_texts(tokens, j, close, state)))
+            items.append((tokens[j].info, *_item_parts(tokens, j, close, state)))
             j = close
         j += 1
     if not builder.in_sources and len(items) >= 3:
-        bare = sum(1 for _, parts in items if parts and all(p.only_links for p in parts))
+        bare = sum(1 for _, parts, _ in items if parts and all(p.only_links for p in parts))
         if bare >= LINK_LIST_SHARE * len(items):
-            return  # navigation: a contents list, "See also" and "External links" lists of bare links
-    for number, parts in items:
+            # navigation: a contents list, "See also" and "External links" lists of bare links. Text run on
+            # after an item without a blank line is the page's own, not the list's: it is kept.
+            for _, _, tail in items:
+                for part in tail:
+                    state.paragraph(part)
+            return
+    for number, parts, tail in items:
         if builder.in_sources:
-            _source_item(number, parts, state)
+            _source_item(number, parts + tail, state)  # a reference wrapped without indentation is one entry
         else:
-            for part in parts:
+            for part in parts + tail:
                 state.paragraph(part)
+
+
+def _item_parts(tokens: list[Token], start: int, end: int, state: _State) -> tuple[list[_Inline], list[_Inline]]:
+    """A list item's text, and apart from it the lines CommonMark joins to its paragraph although they are not
+    indented under it ("lazy continuation"): in pages exported without blank lines, the paragraph after a list
+    ends up inside its last item ("11. [Others](…)" then "Vitamin D helps regulate…")."""
+    own: list[_Inline] = []
+    tail: list[_Inline] = []
+    for k in range(start + 1, end):
+        token = tokens[k]
+        if token.type != "inline":
+            continue
+        children = token.children or []
+        breaks = [n for n, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
+        cut = _lazy_line(tokens[k - 1], state.lines)
+        if cut is None or cut > len(breaks):
+            own.append(render_inline(token, state.footnotes))
+            continue
+        at = breaks[cut - 1]
+        own.append(render_inline(replace(token, children=children[:at]), state.footnotes))
+        tail.append(render_inline(replace(token, children=children[at + 1 :]), state.footnotes))
+    return own, tail
+
+
+def _lazy_line(opening: Token, lines: list[str]) -> int | None:
+    """Which line of a list item's paragraph (counted from 0) is the first one not indented under the item."""
+    if opening.type != "paragraph_open" or not opening.map:
+        return None
+    first, stop = opening.map
+    return next((k - first for k in range(first + 1, stop) if lines[k].strip() and not lines[k][:1].isspace()), None)
 
 
 def _source_item(number: str, parts: list[_Inline], state: _State) -> None:

@@ -28,6 +28,7 @@ from bot.vocab import Commonness, lexicon_cache
 
 from .aliases import version as aliases_version
 from .blocks import headings
+from .chrome import version as chrome_version
 from .chunk import chunk_document
 from .enrich import enrich
 from .enrich import version as enrich_version
@@ -98,6 +99,7 @@ def fingerprint(settings: Settings, embedder: TokenCounter, reviewed: str | None
         settings.chunk_tokens,
         settings.site_url,
         PARSER_VERSION,
+        chrome_version(),
         enrich_version(),
         aliases_version(),
         reviewed,

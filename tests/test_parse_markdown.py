@@ -129,6 +129,17 @@ def test_a_list_of_bare_links_is_navigation():
     assert doc.notes == ["1 heading(s) with no text under them left out: See also"]
 
 
+def test_text_run_on_after_a_navigation_list_is_kept():
+    """Exported without a blank line, the page's lead paragraph is CommonMark's lazy continuation of the
+    contents list's last item: the list is dropped as navigation, the paragraph is not."""
+    doc = md(
+        "# W\n\n## Contents\n1. [Overview](/o)\n2. [Uses](/u)\n3. [Risks](/r)\n4. [Studies](/s)\n5. [Others](/x)\n"
+        "**W helps regulate calcium.**\nThere is not enough evidence for COVID-19.\n\n## Uses\n\nText.\n"
+        "\n## Support links\n* [Home](/)\n* [About](/a)\n* [Contact](/c)\n© Crown copyright\n"
+    )
+    assert texts(doc) == ["W helps regulate calcium.", "There is not enough evidence for COVID-19.", "Text."]
+
+
 def test_a_crawled_page_with_an_empty_h1_split_over_lines():
     doc = md(
         "Site name\n[Skip to main content](#main)\n# \nVitamin D\n \n - \n Vitamins and minerals\n\nVitamin D helps.\n"
