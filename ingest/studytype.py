@@ -28,6 +28,33 @@ STUDY_TYPES = ("systematic_review", "rct", "observational", "case_report", "anim
 UNKNOWN = "unknown"
 _PUBLICATION_TYPES_RE = re.compile(r"\bpublication types?\s*:\s*([^.\n]{1,300})", re.IGNORECASE)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "*": " "})
+# A link's host ("www.medicines.org.uk") and path; an archived link (web.archive.org/web/2016.../http://...)
+# also yields the host of the page it archived, since the whole link is scanned.
+_URL_RE = re.compile(
+    r"(?:https?://|\bwww\.)([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?(/(?:(?!https?://)[^\s\"<>|])*)?", re.IGNORECASE
+)
+# Words run together in a link's path ("Drug_utilization_review_of_tramadol.pdf"): read them as words.
+_URL_WORD_JOINERS_RE = re.compile(r"(?:_|\+|%20)+")
+
+
+def links_in(text: str) -> tuple[str, ...]:
+    """Every link of a citation as "host/path", lower-cased, without "www.", for the rules' `hosts` lists."""
+    out = []
+    for m in _URL_RE.finditer(text):
+        host = m.group(1).lower().rstrip(".")
+        host = host[4:] if host.startswith("www.") else host
+        out.append(host + (m.group(2) or "").lower())
+    return tuple(out)
+
+
+def _on_host(link: str, entry: str) -> bool:
+    """`entry` is a domain ("fda.gov": the host or any subdomain of it), optionally with a path prefix
+    ("medicines.org.uk/emc")."""
+    host, _, path = link.partition("/")
+    domain, _, prefix = entry.partition("/")
+    if not (host == domain or host.endswith("." + domain)):
+        return False
+    return not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 @dataclass(frozen=True)
@@ -35,9 +62,13 @@ class Rule:
     name: str
     match: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
+    hosts: tuple[str, ...] = ()  # a link to one of these sites matches too
 
     def applies(self, text: str) -> bool:
-        return any(p.search(text) for p in self.match) and not any(p.search(text) for p in self.unless)
+        matched = any(p.search(text) for p in self.match) or (
+            bool(self.hosts) and any(_on_host(link, entry) for link in links_in(text) for entry in self.hosts)
+        )
+        return matched and not any(p.search(text) for p in self.unless)
 
 
 @dataclass(frozen=True)
@@ -84,8 +115,9 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
         kind: tuple(
             Rule(
                 rule["name"],
-                _compile(rule["match"], f"{kind}: {rule['name']}"),
+                _compile(rule.get("match"), f"{kind}: {rule['name']}"),
                 _compile(rule.get("unless"), f"{kind}: {rule['name']}"),
+                tuple(h.lower().removeprefix("www.") for h in _flatten(rule.get("hosts"))),
             )
             for rule in rules
         )
@@ -106,9 +138,11 @@ def rules() -> Rules:
 
 
 def normalise(text: str) -> str:
-    """One spelling of the citation for the patterns: NFKC, straight quotes, no emphasis stars, single spaces."""
+    """One spelling of the citation for the patterns: NFKC, straight quotes, no emphasis stars, single spaces,
+    and the words of a link's path apart ("Drug_utilization_review" reads "Drug utilization review")."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    return " ".join(text.split())[: rules().max_chars]
+    text = " ".join(text.split())[: rules().max_chars]
+    return _URL_RE.sub(lambda m: _URL_WORD_JOINERS_RE.sub(" ", m.group(0)), text)
 
 
 def publication_types_in(citation: str) -> list[str]:

@@ -59,7 +59,7 @@ def test_test_accuracy_stays_above_its_measured_floor(reports):
     assert reports["test"].accuracy >= TEST_FLOOR, f"test accuracy {reports['test'].accuracy:.3f}"
 
 
-@pytest.mark.xfail(strict=True, reason="held-out accuracy is 0.91-0.94 (docs/evidence-badges.md); target 0.95")
+@pytest.mark.xfail(strict=True, reason="held-out accuracy is 0.83-0.94 (docs/evidence-badges.md); target 0.95")
 def test_test_accuracy_meets_the_issue_target(reports):
     assert reports["test"].accuracy >= MIN_ACCURACY
 
