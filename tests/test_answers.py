@@ -23,6 +23,20 @@ def test_lay_words_find_clinical_ones():
     assert "unit" not in groups.expand(["uk"])  # but search never expands to a phrase's loose words
 
 
+def test_contraction_tails_and_indefinite_pronouns_are_never_topic_words():
+    """Left in, "you've" gave a topic word "ve" that no passage uses, and "does it do anything for memory"
+    a missing "anything": both read as a gap in the evidence and pushed answerable questions to abstain."""
+    assert terms("is it bad for your liver if you've been drinking") == terms(
+        "is it bad for your liver if been drinking"
+    )
+    for question in [
+        "does it do anything for memory",
+        "safe for someone with bipolar disorder",
+        "is it the real thing",
+    ]:
+        assert not {"anyth", "anything", "someon", "someone", "thing"} & set(terms(question)), question
+
+
 def test_stemming_and_spelling_meet():
     assert terms("addicted") == terms("addiction")
     assert terms("kidneys") == terms("kidney")
