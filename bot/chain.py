@@ -199,7 +199,10 @@ class Bot:
         matcher = self._matchers.get(snapshot.info.collection)
         if matcher is None:
             matcher = SubjectMatcher(
-                snapshot.info.subjects, known=snapshot.lexical.known, aliases=snapshot.info.aliases
+                snapshot.info.subjects,
+                known=snapshot.lexical.known,
+                aliases=snapshot.info.aliases,
+                cased=snapshot.info.cased_aliases,
             )
             self._matchers = {snapshot.info.collection: matcher}
         return matcher

@@ -44,7 +44,10 @@ def default_guard(
             cached[info.collection] = tuple(dict.fromkeys([*info.subjects, *info.aliases]))
         return cached[info.collection]
 
-    return Guardrail(prompts, subjects=subjects, judge=judge)
+    def cased() -> tuple[str, ...]:
+        return tuple(index.snapshot().info.cased_aliases)
+
+    return Guardrail(prompts, subjects=subjects, judge=judge, cased=cased)
 
 
 def build_bot(

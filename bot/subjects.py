@@ -31,8 +31,12 @@ class SubjectMatcher:
     known: Callable[[str], bool] = field(default=lambda word: False)
     # Other names of subjects ("ashwagandha" -> "Withania somnifera"), from each monograph's lead text.
     aliases: dict[str, str] = field(default_factory=dict)
+    # Other names that are everyday words unless written as the monograph writes them ("SAMe", not "same").
+    cased: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        names = sorted(self.cased, key=len, reverse=True)
+        self._cased = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])") if names else None
         self._keys: dict[str, str] = {}
         self._names: dict[str, str] = {}  # key -> the name as the corpus writes it ("camomile", "Selank")
         self._also: dict[str, list[str]] = {}  # a name that is one subject and another's alias names both
@@ -97,7 +101,13 @@ class SubjectMatcher:
             for named in [subject, *self._also.get(word, [])] if subject else []:
                 if named not in found:
                     found.append(named)
-        return found
+        return found + [s for s in self.find_cased(text) if s not in found]
+
+    def find_cased(self, text: str) -> list[str]:
+        """Subjects named by a cased alias exactly as written ("Is SAMe safe?"; "the same" names none)."""
+        if self._cased is None:
+            return []
+        return list(dict.fromkeys(self.cased[m.group(0)] for m in self._cased.finditer(text)))
 
 
 _NAME_RE = re.compile(r"\b(?:[A-Z]{3,}[A-Z0-9-]*|[A-Z][a-z]+[A-Z]\w*|[A-Za-z]+-\d+)\b")

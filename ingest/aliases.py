@@ -31,9 +31,11 @@ _LEADING = re.compile(r"^(?:includes?|of|are|is)\s+", re.IGNORECASE)
 # An abbreviation in brackets right after the subject's name: "5-Hydroxytryptophan (5-HTP)", "(NAC; ...)".
 _ABBREVIATION = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2}|.*\d.*[A-Za-z]|.*[A-Za-z].*\d)[A-Za-z0-9][A-Za-z0-9\-]{1,11}$")
 # Bumped when the extraction below changes, so stored documents are parsed again (with the cues' hash).
-SCHEME = 3
-# A one-word alias that is, letters and digits only, a common English word or name is dropped: names are matched
-# without case or punctuation, so "SAM" would name the product in "my friend Sam" and "SAM-e" in "the same".
+SCHEME = 4
+# A one-word alias that is, letters and digits only, a common English word or name is not matched the usual way
+# (without case or punctuation): "SAM" would name the product in "my friend Sam" and "SAM-e" in "the same". It is
+# kept as a cased alias when written in mixed case with a capital after its first letter ("SAMe"), and matched
+# only as written.
 COMMON_ZIPF = 4.0
 
 
@@ -63,17 +65,33 @@ def lead_text(document: Document, paragraphs: int = 3) -> str:
 
 def aliases(document: Document, declared: list[str] | None = None) -> list[str]:
     """The subject's other names: declared ones first, then those the lead text introduces."""
+    return [name for name in _names(document, declared) if not _common_word(name)]
+
+
+def cased_aliases(document: Document, declared: list[str] | None = None) -> list[str]:
+    """Other names that are everyday words unless written as the page writes them ("SAMe", "SAM-e", "DIM"):
+    they name the product only in that spelling, so "the same dose" and "my friend Sam" never do."""
+    return [name for name in _names(document, declared) if _common_word(name) and _cased(name)]
+
+
+def _names(document: Document, declared: list[str] | None) -> list[str]:
     found: list[str] = [a.strip() for a in declared or [] if isinstance(a, str) and a.strip()]
     text = lead_text(document)
     subject = (document.subject or "").strip()
     found += _after_cues(text) + _bracketed_abbreviation(text, subject) + _or_name(text, subject)
     out: list[str] = []
     for name in (re.sub(r"\s+among others$", "", n, flags=re.IGNORECASE) for n in found):
-        if name.lower() in _not_aliases() or _common_word(name):
+        if name.lower() in _not_aliases():
             continue
         if name.lower() != subject.lower() and name.lower() not in (o.lower() for o in out):
             out.append(name)
     return out[:MAX_ALIASES]
+
+
+def _cased(name: str) -> bool:
+    """Mixed case with a capital after the first letter ("SAMe", "SAM-e"): a spelling no everyday word has.
+    All capitals ("SAM", "ALL") is not enough: readers shout whole questions."""
+    return any(c.isupper() for c in name[1:]) and any(c.islower() for c in name)
 
 
 def _common_word(name: str) -> bool:

@@ -93,6 +93,7 @@ class Document:
     updated: str | None = None
     subject: str | None = None
     aliases: list[str] = field(default_factory=list)  # other names readers use for the subject (ingest/aliases.py)
+    cased_aliases: list[str] = field(default_factory=list)  # ... that name it only as written ("SAMe")
     byline: str | None = None
     sources_heading: str | None = None
     # What the parse changed or could not place, one line each, for the ingest summary: unresolved

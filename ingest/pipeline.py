@@ -307,6 +307,7 @@ def _ingest_file(
         "url": item.document.url,
         "reviewed": item.document.reviewed or "",  # issue 18: "YYYY-MM[-DD]", "" when unknown
         "aliases": item.document.aliases,
+        "cased_aliases": item.document.cased_aliases,
         # headings in document order, for follow-up suggestions (bot/chain.py), so no question scans every record
         "sections": sections_from_records(item.records).get(doc, []),
     }

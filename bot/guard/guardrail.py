@@ -41,8 +41,9 @@ def _refuse(category: str, reason: str, score: float) -> GuardDecision:
 class Guardrail:
     """Implements the chain's Guard protocol; decisions carry category, reason and score for the JSON output.
 
-    `subjects` returns the live index's subjects (the topic gate's first source); `judge` is an optional LLM
-    judge asked about messages just under the classifier's threshold.
+    `subjects` returns the live index's subjects (the topic gate's first source), `cased` the other names that
+    count only as written ("SAMe"); `judge` is an optional LLM judge asked about messages just under the
+    classifier's threshold.
     """
 
     def __init__(
@@ -51,11 +52,12 @@ class Guardrail:
         subjects: Callable[[], Sequence[str]] | None = None,
         judge: Any | None = None,
         classifier: Classifier | None = None,
+        cased: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         self.prompts = prompts
         self.policy: Policy = load_policy(str(prompts.directory))
         self.normalizer = Normalizer(self.policy.lexicon["common_words"])
-        self.topic = TopicGate(self.policy.lexicon, subjects)
+        self.topic = TopicGate(self.policy.lexicon, subjects, cased)
         self.rules = load_rules(self.policy.rules)
         self.meta = meta_pattern(self.policy.rules)
         self.classifier = classifier or Classifier(self.policy.classifier_path, self.policy.concepts)
@@ -69,7 +71,7 @@ class Guardrail:
     def check(self, question: str, history: list[dict], vector: np.ndarray | None = None) -> GuardDecision:
         views, given = inputs(self.normalizer, question, history, self.topic.mask)
         earlier = [self.normalizer.plain(str(t.get("content", ""))) for t in history[-6:]]
-        own = self.topic.evidence([views.full])
+        own = self.topic.evidence([views.full], raw=[question])
         product = own if own.found else self.topic.evidence(list(reversed(earlier)))
         about = f"; about {product.what!r}" if product.found else ""
 

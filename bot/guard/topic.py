@@ -86,7 +86,12 @@ class Evidence:
 class TopicGate:
     """Finds a product in text; `subjects` returns the live index's subjects (called per question, cached)."""
 
-    def __init__(self, lexicon: dict, subjects: Callable[[], Sequence[str]] | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: dict,
+        subjects: Callable[[], Sequence[str]] | None = None,
+        cased: Callable[[], Sequence[str]] | None = None,
+    ) -> None:
         spec = lexicon["substances"]
         words: set[str] = set(map(str.lower, spec.get("names", [])))
         cjk: set[str] = set()
@@ -111,30 +116,34 @@ class TopicGate:
         names = sorted((re.escape(str(n).lower()) for n in spec.get("names", [])), key=len, reverse=True)
         self._names = re.compile(r"(?<![a-z0-9-])(?:" + "|".join(names) + r")(?![a-z0-9-])")
         self._subjects = subjects
+        self._cased = cased
         # Earlier turns come back with every question: the lexicon's verdict on a text is kept.
         self._find_cached = functools.lru_cache(maxsize=4096)(self._find)
         self._mask_cached = functools.lru_cache(maxsize=4096)(self._mask)
-        self._matcher: tuple[tuple[str, ...], SubjectMatcher] | None = None
+        self._matcher: tuple[tuple[tuple[str, ...], tuple[str, ...]], SubjectMatcher] | None = None
 
     def _subject_matcher(self) -> SubjectMatcher | None:
         if self._subjects is None:
             return None
         try:
             names = tuple(self._subjects())
+            cased = tuple(self._cased()) if self._cased is not None else ()
         except Exception:  # an index that cannot be read must not stop the guard: the lexicon still applies
             return None
-        if self._matcher is None or self._matcher[0] != names:
-            self._matcher = (names, SubjectMatcher(list(names)))
+        if self._matcher is None or self._matcher[0] != (names, cased):
+            self._matcher = ((names, cased), SubjectMatcher(list(names), cased={n: n for n in cased}))
         return self._matcher[1]
 
-    def evidence(self, texts: Iterable[str]) -> Evidence:
-        """The first product named in any of the (normalised) texts."""
+    def evidence(self, texts: Iterable[str], raw: Iterable[str] = ()) -> Evidence:
+        """The first product named in any of the (normalised) texts, or by a cased name ("SAMe") in the texts
+        as written."""
         matcher = self._subject_matcher()
         for text in texts:
             found = self._in_text(text, matcher) if text else ""
             if found:
                 return Evidence(True, found)
-        return Evidence(False)
+        named = [n for text in raw for n in matcher.find_cased(text)] if matcher is not None else []
+        return Evidence(True, named[0]) if named else Evidence(False)
 
     def _in_text(self, text: str, matcher: SubjectMatcher | None) -> str:
         if matcher is not None:

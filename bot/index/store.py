@@ -74,26 +74,33 @@ class LiveInfo:
         """Other names readers use -> the subject they name ("ashwagandha" -> "Withania somnifera")."""
         return self._alias_maps()[0]
 
+    @property
+    def cased_aliases(self) -> dict[str, str]:
+        """Other names that count only as written ("SAMe" -> "S-Adenosyl methionine"; not "same")."""
+        return self._alias_maps()[2]
+
     def aliases_of(self, subject: str) -> list[str]:
-        """The other names of one subject ("NAC" for Acetylcysteine)."""
+        """The other names of one subject ("NAC" for Acetylcysteine), cased ones included."""
         return self._alias_maps()[1].get(subject, [])
 
-    def _alias_maps(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+    def _alias_maps(self) -> tuple[dict[str, str], dict[str, list[str]], dict[str, str]]:
         """Both directions, worked out once per opened generation (a live pointer is never changed once read):
         every question reads them, and at 10,000 documents a walk over them costs milliseconds."""
         cached = self.__dict__.get("_alias_cache")
         if cached is None:
             by_alias: dict[str, str] = {}
             by_subject: dict[str, list[str]] = {}
+            cased: dict[str, str] = {}
             for info in self.docs.values():
                 subject = info.get("subject")
                 if not subject:
                     continue
-                for alias in info.get("aliases") or []:
-                    if alias not in by_alias:
-                        by_alias[alias] = subject
-                        by_subject.setdefault(subject, []).append(alias)
-            cached = self.__dict__["_alias_cache"] = (by_alias, by_subject)
+                for key, into in (("aliases", by_alias), ("cased_aliases", cased)):
+                    for alias in info.get(key) or []:
+                        if alias not in into:
+                            into[alias] = subject
+                            by_subject.setdefault(subject, []).append(alias)
+            cached = self.__dict__["_alias_cache"] = (by_alias, by_subject, cased)
         return cached
 
     @property
