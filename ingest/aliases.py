@@ -69,7 +69,7 @@ def aliases(document: Document, declared: list[str] | None = None) -> list[str]:
 
 
 def cased_aliases(document: Document, declared: list[str] | None = None) -> list[str]:
-    """Other names that are everyday words unless written as the page writes them ("SAMe", "SAM-e", "DIM"):
+    """Other names that are everyday words unless written as the page writes them ("SAMe", "SAM-e"):
     they name the product only in that spelling, so "the same dose" and "my friend Sam" never do."""
     return [name for name in _names(document, declared) if _common_word(name) and _cased(name)]
 
