@@ -31,8 +31,14 @@ def main(config_path: str) -> None:
     settings = Settings(store=config["store"])
     bot = build_bot(settings)
     questions: list[str] = config["questions"]
-    for q in questions[:5]:
-        bot.ask(q)  # warm-up: index loaded, exemplars embedded, caches filled
+    # One pass over every question first, timed on its own: what a question pays the first time a process
+    # meets its words (the typo index built on the first unknown word, record pages read from disk) is a
+    # one-off cost, reported as `first_pass_ms`, and kept out of the warm figures.
+    first = []
+    for q in questions:
+        started = time.perf_counter()
+        bot.ask(q)
+        first.append((time.perf_counter() - started) * 1000)
 
     stages: dict[str, list[float]] = {s: [] for s in STAGES}
     statuses: dict[str, int] = {}
@@ -56,6 +62,7 @@ def main(config_path: str) -> None:
     result = {
         "peak_rss_mb": _peak_rss_mb(),  # the serving cost, read before the stock recipe is built in this process
         "stages_ms": {s: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "n": len(v)} for s, v in stages.items() if v},
+        "first_pass_ms": {"p50": pct(first, 0.5), "p95": pct(first, 0.95), "max": max(first, default=0.0)},
         "bare_embed_chroma_ms": {"p50": pct(bare, 0.5), "p95": pct(bare, 0.95)},
         "statuses": statuses,
         "chunks": snapshot.info.chunks,

@@ -106,6 +106,13 @@ def markdown(results: dict[str, Any]) -> str:
             + " | ".join(f"{_f(s[x]['p50'], 2)} / {_f(s[x]['p95'], 2)}" if x in s else "–" for x in STAGES)
             + " |"
         )
+    firsts = [
+        f"{name}: p50 {_f(f['p50'])} / p95 {_f(f['p95'])} / max {_f(f['max'])} ms"
+        for name, r in results["corpora"].items()
+        if (f := r["query"].get("first_pass_ms"))
+    ]
+    if firsts:
+        out += ["", "First time each question is asked in the process (not in the warm figures): " + "; ".join(firsts)]
     out += ["", "Targets:", ""] + [f"- {line}" for line in verdicts(results)]
     return "\n".join(out) + "\n"
 
