@@ -252,11 +252,12 @@ def test_the_suites_file_names_dev_and_frozen_test_splits():
     assert {"site", "real"} <= set(suites)
     for name, suite in suites.items():
         splits = {s.name: s for s in suite.splits}
-        # real2's questions were a blind slice, measured once and dev since: it has no frozen split of its own
-        expected = {"dev"} if name == "real2" else {"dev", "test"}
+        # real2's questions were a blind slice, measured once and dev since: it has no frozen split of its own;
+        # real3's were measured once and never tuned on: it is a frozen test split only
+        expected = {"real2": {"dev"}, "real3": {"test"}}.get(name, {"dev", "test"})
         assert (
             set(splits) == expected
-            and not splits["dev"].frozen
+            and not ("dev" in splits and splits["dev"].frozen)
             and all(s.frozen for k, s in splits.items() if k != "dev")
         )
         assert suite.thresholds is not None and suite.thresholds.exists()
