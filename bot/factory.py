@@ -34,18 +34,22 @@ def default_guard(
     """
     judge = LLMJudge(chat_model, prompts, settings.llm_timeout) if chat_model is not None else None
     index = store or IndexStore(settings)
-    cached: dict[str, tuple[str, ...]] = {}
+    cached: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
-    def subjects() -> tuple[str, ...]:
-        info = index.snapshot().info  # one generation per question; its subjects listed once per generation
+    def names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(subjects and aliases, cased aliases) of the live generation, listed once per generation."""
+        info = index.snapshot().info
         if info.collection not in cached:
             cached.clear()
-            # other names count too: a reader asks where to buy "SAMe", not "S-Adenosyl methionine"
-            cached[info.collection] = tuple(dict.fromkeys([*info.subjects, *info.aliases]))
+            # other names count too: a reader asks how much "NAC" to take, not "Acetylcysteine"
+            cached[info.collection] = (tuple(dict.fromkeys([*info.subjects, *info.aliases])), tuple(info.cased_aliases))
         return cached[info.collection]
 
+    def subjects() -> tuple[str, ...]:
+        return names()[0]
+
     def cased() -> tuple[str, ...]:
-        return tuple(index.snapshot().info.cased_aliases)
+        return names()[1]
 
     return Guardrail(prompts, subjects=subjects, judge=judge, cased=cased)
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 
 from . import vocab
-from .fuzzy import closest, typo_budget
+from .fuzzy import Neighbours, typo_budget
 from .subjects import SubjectMatcher
 from .text import stem
 from .vocab import Commonness
@@ -34,22 +34,18 @@ SHORT_ZIPF = 6.0  # a short word is only swapped for one of the commonest words 
 class Respeller:
     def __init__(self, lexicon: Commonness) -> None:
         self.lexicon = lexicon
-        self._buckets: dict[tuple[str, int], list[str]] | None = None
+        self._english_words: Neighbours | None = None
         self._anagrams: dict[str, list[str]] | None = None
 
     def _english(self, word: str) -> str | None:
         """The most common English word within the typo budget, sharing the first letter."""
-        if self._buckets is None:
-            buckets: dict[tuple[str, int], list[str]] = {}
-            for w in self.lexicon.words(min_zipf=MIN_ZIPF):
-                buckets.setdefault((w[0], len(w)), []).append(w)
-            self._buckets = buckets
-        budget = typo_budget(word)
-        found: list[tuple[int, float, str]] = []
-        for length in range(len(word) - budget, len(word) + budget + 1):
-            for choice, d in closest(word, self._buckets.get((word[0], length), []), budget):
-                if choice != word:
-                    found.append((d, -self.lexicon(choice), choice))
+        if self._english_words is None:
+            self._english_words = Neighbours(self.lexicon.words(min_zipf=MIN_ZIPF))
+        found = [
+            (d, -self.lexicon(choice), choice)
+            for choice, d in self._english_words.near(word, typo_budget(word))
+            if choice != word
+        ]
         return min(found)[2] if found else None
 
     def _swapped(self, word: str) -> str | None:

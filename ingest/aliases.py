@@ -63,15 +63,13 @@ def lead_text(document: Document, paragraphs: int = 3) -> str:
     return " ".join(t for t in texts if t)
 
 
-def aliases(document: Document, declared: list[str] | None = None) -> list[str]:
-    """The subject's other names: declared ones first, then those the lead text introduces."""
-    return [name for name in _names(document, declared) if not _common_word(name)]
-
-
-def cased_aliases(document: Document, declared: list[str] | None = None) -> list[str]:
-    """Other names that are everyday words unless written as the page writes them ("SAMe", "SAM-e"):
-    they name the product only in that spelling, so "the same dose" and "my friend Sam" never do."""
-    return [name for name in _names(document, declared) if _common_word(name) and _cased(name)]
+def aliases(document: Document, declared: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """The subject's other names, declared ones first, then those the lead text introduces: (aliases, cased
+    aliases). A cased alias is an everyday word unless written as the page writes it ("SAMe", "SAM-e"): it
+    names the product only in that spelling, so "the same dose" and "my friend Sam" never do."""
+    names = _names(document, declared)
+    common = [name for name in names if _common_word(name)]
+    return [n for n in names if n not in common], [n for n in common if _cased(n)]
 
 
 def _names(document: Document, declared: list[str] | None) -> list[str]:

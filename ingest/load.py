@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from urllib.parse import quote
 
-from .aliases import aliases, cased_aliases
+from .aliases import aliases
 from .blocks import safe_url
 from .model import Document, Limits, Paragraph, ParseError
 from .parse_html import parse_html
@@ -195,8 +195,7 @@ def parse_bytes(raw: bytes, path: Path, fmt: str, site_url: str, limits: Limits 
     if not document.subject:
         document.subject = derive_subject(document.title, document_text(document), document.doc)
     declared = meta.get("aliases")
-    document.aliases = aliases(document, declared if isinstance(declared, list) else None)
-    document.cased_aliases = cased_aliases(document, declared if isinstance(declared, list) else None)
+    document.aliases, document.cased_aliases = aliases(document, declared if isinstance(declared, list) else None)
     return document
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fuzzy import closest, typo_budget
+from ..fuzzy import Neighbours, typo_budget
 from ..text import expand, terms
 from ..util import atomic_path
 
@@ -138,20 +138,15 @@ class LexicalIndex:
         """
         if term in self.vocab or len(term) < 5 or not term.isalpha():
             return None
-        if not hasattr(self, "_buckets"):
-            buckets: dict[tuple[str, int], list[str]] = {}
-            for word in self.vocab:
-                if word.isalpha():
-                    buckets.setdefault((word[0], len(word)), []).append(word)
-            self._buckets = buckets
+        if not hasattr(self, "_neighbours"):
+            self._neighbours = Neighbours(word for word in self.vocab if word.isalpha())
         budget = typo_budget(term)
         best, best_distance = None, budget + 1
-        for length in range(len(term) - budget, len(term) + budget + 1):
-            for word, d in closest(term, self._buckets.get((term[0], length), []), budget):
-                if d < best_distance or (
-                    d == best_distance and best is not None and self.term_idf(word) < self.term_idf(best)
-                ):
-                    best, best_distance = word, d
+        for word, d in self._neighbours.near(term, budget):
+            if d < best_distance or (
+                d == best_distance and best is not None and self.term_idf(word) < self.term_idf(best)
+            ):
+                best, best_distance = word, d
         return best
 
     def term_idf(self, term: str) -> float:
